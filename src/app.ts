@@ -1,0 +1,50 @@
+// The root plugin: builds the Fastify application from a resolved configuration. The server, the tests and the benches all start here.
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { ResolvedConfig } from './config.ts'
+import problemDetails from './http/plugins/problem-details.ts'
+import masterDatabase from './http/plugins/master-database.ts'
+import docs from './http/plugins/docs.ts'
+import healthRoutes from './http/routes/health.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: ResolvedConfig
+  }
+}
+
+export interface BuildAppOptions {
+  /** Pino options, or false for no logging (tests). */
+  logger?: boolean | Record<string, unknown>
+}
+
+const BODY_LIMIT_BYTES = 1024 * 1024
+
+export async function buildApp (config: ResolvedConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refresh_token', '*.access_token'],
+    },
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID()
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // JSON in and out: any other body is a 415, not a string that fails validation later.
+  app.removeContentTypeParser('text/plain')
+  app.decorate('config', config)
+  await app.register(fp(async () => {}, { name: 'config' }))
+  await app.register(problemDetails)
+  await app.register(docs)
+  await app.register(masterDatabase)
+  await app.register(healthRoutes)
+  return app
+}

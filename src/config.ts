@@ -1,0 +1,161 @@
+// Reads the environment once, validates it, and returns the typed configuration every other module takes.
+import { envSchema } from 'env-schema'
+import { parse as parseDuration } from '@lukeed/ms'
+import { Type, type Static } from 'typebox'
+
+const DURATION = '^\\s*\\d+(\\.\\d+)?\\s*[a-zA-Z ]*$'
+const DURATION_HINT = 'a duration such as "1 minute", "30s" or a number of milliseconds'
+
+const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// URL naming the master database' })),
+  DATA_DIR: Type.String({ minLength: 1, default: '.data' }),
+  EMBEDDED_POSTGRES_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 54329 }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  TENANT_DB_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86400, default: 900 }),
+  REFRESH_TOKEN_TTL_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
+  ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'an email address' })),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10 })),
+  POOL_MAX_TENANTS: Type.Integer({ minimum: 1, maximum: 100000, default: 50 }),
+  POOL_MAX_CONNECTIONS_PER_TENANT: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
+  POOL_IDLE_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
+  POOL_CONNECT_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 5 }),
+  POOL_DRAIN_TIMEOUT_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
+  TENANT_CACHE_TTL_SECONDS: Type.Number({ minimum: 0, maximum: 3600, default: 5 }),
+  MIGRATE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 1000 }),
+  RATE_LIMIT_WINDOW: Type.String({ pattern: DURATION, description: DURATION_HINT, default: '1 minute' }),
+  LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  LOGIN_RATE_LIMIT_WINDOW: Type.String({ pattern: DURATION, description: DURATION_HINT, default: '15 minutes' }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' })),
+})
+
+export interface PoolConfig {
+  maxTenants: number
+  maxConnectionsPerTenant: number
+  idleTimeoutSeconds: number
+  connectTimeoutSeconds: number
+  drainTimeoutSeconds: number
+}
+
+export interface RateLimitConfig {
+  max: number
+  windowMs: number
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test'
+  host: string
+  port: number
+  logLevel: string
+  /** The master database; undefined means "start the embedded PostgreSQL". */
+  databaseUrl: string | undefined
+  dataDir: string
+  embeddedPostgresPort: number
+  /** Undefined only outside production, until `ensureSecrets` fills them from the data directory. */
+  jwtSecret: string | undefined
+  tenantDbSecret: string | undefined
+  accessTokenTtlSeconds: number
+  refreshTokenTtlDays: number
+  admin: { email: string | undefined, password: string | undefined }
+  pool: PoolConfig
+  tenantCacheTtlSeconds: number
+  migrateConcurrency: number
+  rateLimit: RateLimitConfig
+  loginRateLimit: RateLimitConfig
+  metricsToken: string | undefined
+  redisUrl: string | undefined
+}
+
+/** A configuration whose secrets are known: what the server, CLI and tests run with. */
+export type ResolvedConfig = Config & { jwtSecret: string, tenantDbSecret: string }
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = validate(env)
+  const config: Config = {
+    env: raw.NODE_ENV,
+    host: raw.HOST,
+    port: raw.PORT,
+    logLevel: raw.LOG_LEVEL,
+    databaseUrl: raw.DATABASE_URL,
+    dataDir: raw.DATA_DIR,
+    embeddedPostgresPort: raw.EMBEDDED_POSTGRES_PORT,
+    jwtSecret: raw.JWT_SECRET,
+    tenantDbSecret: raw.TENANT_DB_SECRET,
+    accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlDays: raw.REFRESH_TOKEN_TTL_DAYS,
+    admin: { email: raw.ADMIN_EMAIL?.toLowerCase(), password: raw.ADMIN_PASSWORD },
+    pool: {
+      maxTenants: raw.POOL_MAX_TENANTS,
+      maxConnectionsPerTenant: raw.POOL_MAX_CONNECTIONS_PER_TENANT,
+      idleTimeoutSeconds: raw.POOL_IDLE_TIMEOUT_SECONDS,
+      connectTimeoutSeconds: raw.POOL_CONNECT_TIMEOUT_SECONDS,
+      drainTimeoutSeconds: raw.POOL_DRAIN_TIMEOUT_SECONDS,
+    },
+    tenantCacheTtlSeconds: raw.TENANT_CACHE_TTL_SECONDS,
+    migrateConcurrency: raw.MIGRATE_CONCURRENCY,
+    rateLimit: { max: raw.RATE_LIMIT_MAX, windowMs: duration('RATE_LIMIT_WINDOW', raw.RATE_LIMIT_WINDOW) },
+    loginRateLimit: { max: raw.LOGIN_RATE_LIMIT_MAX, windowMs: duration('LOGIN_RATE_LIMIT_WINDOW', raw.LOGIN_RATE_LIMIT_WINDOW) },
+    metricsToken: raw.METRICS_TOKEN,
+    redisUrl: raw.REDIS_URL,
+  }
+  if (config.env === 'production') {
+    for (const [name, value] of [['JWT_SECRET', config.jwtSecret], ['TENANT_DB_SECRET', config.tenantDbSecret]] as const) {
+      if (value === undefined) throw new ConfigError(`${name} is required when NODE_ENV=production`)
+    }
+  }
+  if ((config.admin.email === undefined) !== (config.admin.password === undefined)) {
+    throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together')
+  }
+  return config
+}
+
+type RawEnv = Static<typeof EnvSchema>
+
+function validate (env: NodeJS.ProcessEnv): RawEnv {
+  // Only the variables we know are validated; an empty value counts as unset, as shells make that easy to do by accident.
+  const data: Record<string, string> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') data[key] = value
+  }
+  try {
+    return envSchema<RawEnv>({ schema: structuredClone(EnvSchema), data, env: false })
+  } catch (error) {
+    throw new ConfigError(describe(error))
+  }
+}
+
+interface AjvIssue { instancePath?: string, message?: string, params?: { missingProperty?: string, allowedValues?: unknown[] }, keyword?: string }
+
+/** One line naming the first offending variable and the rule it breaks; never its value, which may be a secret. */
+function describe (error: unknown): string {
+  const issues = (error as { errors?: AjvIssue[] }).errors ?? []
+  const issue = issues.find((candidate) => candidate.instancePath !== '' && candidate.keyword !== 'anyOf') ?? issues[0]
+  if (issue === undefined) return String((error as Error).message)
+  const name = (issue.instancePath ?? '').replace(/^\//, '') || issue.params?.missingProperty || 'environment'
+  const allowed = issues.filter((candidate) => candidate.instancePath === issue.instancePath && candidate.keyword === 'const')
+    .map((candidate) => (candidate.params as { allowedValue?: unknown } | undefined)?.allowedValue)
+  if (allowed.length > 0) return `${name} must be one of: ${allowed.join(', ')}`
+  const description = (EnvSchema.properties as Record<string, { description?: string }>)[name]?.description
+  if (issue.keyword === 'pattern' && description !== undefined) return `${name} must be ${description}`
+  return `${name} ${issue.message ?? 'is invalid'}`
+}
+
+function duration (name: string, value: string): number {
+  const trimmed = value.trim()
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) : parseDuration(trimmed)
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+    throw new ConfigError(`${name} must be ${DURATION_HINT}`)
+  }
+  return ms
+}

@@ -1,0 +1,23 @@
+// Every error the application raises on purpose, declared once; the problem-details plugin turns them into RFC 7807 bodies.
+import createError from '@fastify/error'
+
+export const BadRequestError = createError('BAD_REQUEST', '%s', 400)
+export const InvalidCursorError = createError('INVALID_CURSOR', 'The cursor is not valid for this list', 400)
+export const WeakPasswordError = createError('WEAK_PASSWORD', '%s', 400)
+export const InvalidSlugError = createError('INVALID_SLUG', 'A slug is 3-40 characters: a lowercase letter, then lowercase letters, digits or "_"', 400)
+export const UnauthorizedError = createError('UNAUTHORIZED', 'Authentication is required', 401)
+export const InvalidCredentialsError = createError('INVALID_CREDENTIALS', 'Invalid credentials', 401)
+export const InvalidRefreshTokenError = createError('INVALID_REFRESH_TOKEN', 'The refresh token is invalid or expired', 401)
+export const ForbiddenError = createError('FORBIDDEN', '%s', 403)
+export const TenantSuspendedError = createError('TENANT_SUSPENDED', 'The tenant is suspended', 403)
+export const NotFoundError = createError('NOT_FOUND', '%s not found', 404)
+export const TenantNotFoundError = createError('TENANT_NOT_FOUND', 'Tenant not found', 404)
+export const ConflictError = createError('CONFLICT', '%s', 409)
+export const SlugTakenError = createError('SLUG_TAKEN', 'A tenant with this slug already exists', 409)
+export const ProvisioningFailedError = createError('PROVISIONING_FAILED', 'Provisioning failed at step "%s"; nothing was kept, the request can be retried', 503)
+export const TenantDatabaseUnavailableError = createError('TENANT_DATABASE_UNAVAILABLE', 'The tenant database cannot be reached right now', 503)
+export const MasterDatabaseUnavailableError = createError('MASTER_DATABASE_UNAVAILABLE', 'The master database is not answering', 503)
+export const ConnectionManagerClosedError = createError('CONNECTION_MANAGER_CLOSED', 'The server is shutting down', 503)
+
+/** Seconds a client should wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 5

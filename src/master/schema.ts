@@ -1,0 +1,68 @@
+// The master database: who the tenants are, where their databases live, and who may log in.
+import { index, integer, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
+
+export const tenantStatus = pgEnum('tenant_status', ['provisioning', 'active', 'suspended', 'deleting'])
+export const userRole = pgEnum('user_role', ['platform_admin', 'owner', 'admin', 'member'])
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}
+
+/** PostgreSQL servers that hold tenant databases. Credentials are not stored: the admin login comes from configuration. */
+export const databaseServers = pgTable('database_servers', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  host: text('host').notNull(),
+  port: integer('port').notNull(),
+  createdAt: timestamps.createdAt,
+})
+
+export const tenants = pgTable('tenants', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  status: tenantStatus('status').notNull().default('provisioning'),
+  databaseName: text('database_name').notNull().unique(),
+  serverId: uuid('server_id').notNull().references(() => databaseServers.id),
+  /** How many tenant migrations the tenant's database has applied. */
+  schemaVersion: integer('schema_version').notNull().default(0),
+  /** The last provisioning step that completed, so an interrupted provisioning can be cleaned up. */
+  provisioningStep: text('provisioning_step'),
+  ...timestamps,
+}, (table) => [index('tenants_created_at_idx').on(table.createdAt, table.id)])
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** Null for platform admins, who belong to no tenant. */
+  tenantId: uuid('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
+  email: text('email').notNull(),
+  name: text('name'),
+  passwordHash: text('password_hash').notNull(),
+  role: userRole('role').notNull(),
+  ...timestamps,
+}, (table) => [
+  // The same email may exist in two tenants; among platform admins (tenant null) it is unique too.
+  unique('users_tenant_email_unique').on(table.tenantId, table.email).nullsNotDistinct(),
+  index('users_tenant_created_idx').on(table.tenantId, table.createdAt, table.id),
+])
+
+/** Opaque refresh tokens, stored as SHA-256 hashes. A family is one login's chain of rotations. */
+export const refreshTokens = pgTable('refresh_tokens', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  familyId: uuid('family_id').notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  createdAt: timestamps.createdAt,
+}, (table) => [
+  index('refresh_tokens_family_idx').on(table.familyId),
+  index('refresh_tokens_user_idx').on(table.userId),
+])
+
+export type Tenant = typeof tenants.$inferSelect
+export type User = typeof users.$inferSelect
+export type UserRole = (typeof userRole.enumValues)[number]
+export type TenantStatus = (typeof tenantStatus.enumValues)[number]

@@ -1,0 +1,49 @@
+// Entry point: read the configuration, start the embedded PostgreSQL when no DATABASE_URL is set, serve, and shut down gracefully.
+import { join } from 'node:path'
+import closeWithGrace from 'close-with-grace'
+import type { FastifyInstance } from 'fastify'
+import { ConfigError, loadConfig } from './config.ts'
+import { buildApp } from './app.ts'
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres.ts'
+import { loadStoredSecrets, resolveSecrets } from './secrets.ts'
+
+const EMBEDDED_MASTER_DATABASE = 'tenancy'
+
+let app: FastifyInstance | undefined
+let embedded: EmbeddedServer | undefined
+
+// Installed before anything starts, so a signal during start-up still stops the embedded server.
+closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
+  if (err !== undefined) console.error('tenancy: shutting down after an error:', err)
+  else app?.log.info({ signal }, 'shutting down')
+  await app?.close()
+  await embedded?.stop()
+})
+
+async function main (): Promise<void> {
+  const config = await resolveSecrets(loadConfig())
+  let databaseUrl = config.databaseUrl
+  if (databaseUrl === undefined) {
+    const { embeddedPostgresPassword } = await loadStoredSecrets(config.dataDir)
+    embedded = await startEmbeddedPostgres({
+      dataDir: join(config.dataDir, 'postgres'),
+      port: config.embeddedPostgresPort,
+      password: embeddedPostgresPassword,
+    })
+    await ensureDatabase(embedded.url('postgres'), EMBEDDED_MASTER_DATABASE)
+    databaseUrl = embedded.url(EMBEDDED_MASTER_DATABASE)
+  }
+  app = await buildApp({ ...config, databaseUrl })
+  if (embedded !== undefined) app.log.info({ port: config.embeddedPostgresPort, dataDir: config.dataDir }, 'using the embedded PostgreSQL')
+  await app.listen({ host: config.host, port: config.port })
+}
+
+main().catch(async (error: unknown) => {
+  console.error(error instanceof ConfigError
+    ? `tenancy: invalid configuration: ${error.message}`
+    : `tenancy: failed to start: ${error instanceof Error ? error.message : String(error)}`)
+  if (!(error instanceof ConfigError)) console.error(error)
+  await app?.close().catch(() => {})
+  await embedded?.stop().catch(() => {})
+  process.exit(1)
+})

@@ -1,0 +1,24 @@
+// A tenant's own database: its categories and notes. Nothing here names a tenant; the database is the boundary.
+import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+
+export const categories = pgTable('categories', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (table) => [index('categories_created_idx').on(table.createdAt, table.id)])
+
+export const notes = pgTable('notes', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  title: text('title').notNull(),
+  content: text('content'),
+  categoryId: uuid('category_id').references(() => categories.id, { onDelete: 'cascade' }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (table) => [
+  index('notes_created_idx').on(table.createdAt, table.id),
+  index('notes_category_created_idx').on(table.categoryId, table.createdAt, table.id),
+])
+
+export type Category = typeof categories.$inferSelect
+export type Note = typeof notes.$inferSelect
