@@ -1,0 +1,46 @@
+// A tenant's database name, login role and password, all derived from its slug: nothing secret is stored.
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
+
+/** 3–40 characters: a lowercase letter, then lowercase letters, digits or `_`. Safe as part of an SQL identifier. */
+export const SLUG_PATTERN = '^[a-z][a-z0-9_]{2,39}$'
+const SLUG = new RegExp(SLUG_PATTERN)
+
+export function isValidSlug (slug: string): boolean {
+  return SLUG.test(slug)
+}
+
+function assertSlug (slug: string): void {
+  // Everything below ends up in SQL as an identifier, so a slug that is not valid never gets that far.
+  if (!isValidSlug(slug)) throw new TypeError(`invalid tenant slug: ${JSON.stringify(slug).slice(0, 50)}`)
+}
+
+export function tenantDatabaseName (slug: string): string {
+  assertSlug(slug)
+  return `tenant_${slug}`
+}
+
+/** The login role that owns the tenant's database and is the only one its pool connects as. */
+export function tenantRoleName (slug: string): string {
+  assertSlug(slug)
+  return `tenant_${slug}`
+}
+
+/** HMAC of the slug under the server secret: recomputable by every instance, never written anywhere. */
+export function tenantRolePassword (secret: string, slug: string): string {
+  assertSlug(slug)
+  return createHmac('sha256', secret).update(`tenant-role:${slug}`).digest('base64url')
+}
+
+const SCRAM_ITERATIONS = 4096
+
+/**
+ * The SCRAM-SHA-256 verifier PostgreSQL stores for a password (RFC 5802/7677), computed here so
+ * that `CREATE ROLE … PASSWORD` never carries the password itself into the server's statement log.
+ */
+export function scramVerifier (password: string, salt = randomBytes(16)): string {
+  const salted = pbkdf2Sync(password.normalize('NFKC'), salt, SCRAM_ITERATIONS, 32, 'sha256')
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest()
+  const storedKey = createHash('sha256').update(clientKey).digest()
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest()
+  return `SCRAM-SHA-256$${SCRAM_ITERATIONS}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`
+}
