@@ -7,7 +7,16 @@ import type { ResolvedConfig } from './config.ts'
 import problemDetails from './http/plugins/problem-details.ts'
 import masterDatabase from './http/plugins/master-database.ts'
 import docs from './http/plugins/docs.ts'
+import metrics from './http/plugins/metrics.ts'
+import auth from './http/plugins/auth.ts'
+import rateLimit from './http/plugins/rate-limit.ts'
+import tenantConnections from './http/plugins/tenant-connections.ts'
+import provisioning, { type ProvisioningPluginOptions } from './http/plugins/provisioning.ts'
 import healthRoutes from './http/routes/health.ts'
+import authRoutes from './http/routes/auth.ts'
+import meRoutes from './http/routes/me.ts'
+import tenantRoutes from './http/routes/tenants.ts'
+import tenantScope from './http/tenant-scope/index.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,6 +27,7 @@ declare module 'fastify' {
 export interface BuildAppOptions {
   /** Pino options, or false for no logging (tests). */
   logger?: boolean | Record<string, unknown>
+  provisioning?: ProvisioningPluginOptions
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024
@@ -44,7 +54,17 @@ export async function buildApp (config: ResolvedConfig, options: BuildAppOptions
   await app.register(fp(async () => {}, { name: 'config' }))
   await app.register(problemDetails)
   await app.register(docs)
+  await app.register(metrics)
   await app.register(masterDatabase)
+  await app.register(auth)
+  await app.register(rateLimit)
+  await app.register(tenantConnections)
+  await app.register(provisioning, options.provisioning ?? {})
+
   await app.register(healthRoutes)
+  await app.register(authRoutes, { prefix: '/api/v1/auth' })
+  await app.register(meRoutes, { prefix: '/api/v1/users' })
+  await app.register(tenantRoutes, { prefix: '/api/v1/tenants' })
+  await app.register(tenantScope, { prefix: '/api/v1' })
   return app
 }

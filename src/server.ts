@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.ts'
 import { buildApp } from './app.ts'
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres.ts'
 import { loadStoredSecrets, resolveSecrets } from './secrets.ts'
+import { bootstrapPlatformAdmin } from './auth/bootstrap-admin.ts'
 
 const EMBEDDED_MASTER_DATABASE = 'tenancy'
 
@@ -35,7 +36,20 @@ async function main (): Promise<void> {
   }
   app = await buildApp({ ...config, databaseUrl })
   if (embedded !== undefined) app.log.info({ port: config.embeddedPostgresPort, dataDir: config.dataDir }, 'using the embedded PostgreSQL')
+  await announceAdmin(app, embedded !== undefined, config.admin)
   await app.listen({ host: config.host, port: config.port })
+}
+
+/** With the embedded default and no ADMIN_* variables, a platform admin is made with a password shown once. */
+async function announceAdmin (app: FastifyInstance, embeddedDefault: boolean, admin: { email?: string, password?: string }): Promise<void> {
+  // On a server of your own, no password is invented: ADMIN_EMAIL and ADMIN_PASSWORD create the first admin.
+  if (admin.password === undefined && !embeddedDefault) return
+  const created = await bootstrapPlatformAdmin(app.master.db, admin)
+  if (created?.generatedPassword !== undefined) {
+    console.log(`\n  Platform admin created: ${created.email} / ${created.generatedPassword}\n  (shown once; set ADMIN_EMAIL and ADMIN_PASSWORD to choose your own)\n`)
+  } else if (created !== undefined) {
+    app.log.info({ email: created.email }, 'platform admin created')
+  }
 }
 
 main().catch(async (error: unknown) => {

@@ -18,16 +18,13 @@ export type TenantDatabaseAdmin = ReturnType<typeof createTenantDatabaseAdmin>
 const OBJECT_IN_USE = '55006'
 const CLONE_ATTEMPTS = 5
 
+// PostgreSQL refuses to clone a template that another session is connected to; clones from this process take turns.
+let cloneQueue: Promise<unknown> = Promise.resolve()
+
 export function createTenantDatabaseAdmin (options: TenantDatabaseAdminOptions) {
   const { sql, connectionLimit } = options
-  // PostgreSQL refuses to clone a template another session is copying or connected to; clones from this process take turns.
-  let cloneQueue: Promise<unknown> = Promise.resolve()
 
-  function urlFor (database: string): string {
-    const url = new URL(options.adminUrl)
-    url.pathname = `/${encodeURIComponent(database)}`
-    return url.toString()
-  }
+  const urlFor = (database: string) => databaseUrl(options.adminUrl, database)
 
   /** A short-lived single-connection admin client inside one database, closed when `fn` settles. */
   async function withDatabase<T> (database: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
@@ -98,6 +95,13 @@ export function createTenantDatabaseAdmin (options: TenantDatabaseAdminOptions) 
   }
 
   return { urlFor, withDatabase, roleExists, databaseExists, createRole, dropRole, createDatabase, grantAccess, dropDatabase }
+}
+
+/** The same server and login as `url`, in another database. */
+export function databaseUrl (url: string, database: string): string {
+  const parsed = new URL(url)
+  parsed.pathname = `/${encodeURIComponent(database)}`
+  return parsed.toString()
 }
 
 async function retryWhileInUse<T> (fn: () => Promise<T>): Promise<T> {

@@ -1,0 +1,24 @@
+// Creates the platform admin at start-up when there is none: from ADMIN_EMAIL/ADMIN_PASSWORD, or generated and printed once.
+import { randomBytes } from 'node:crypto'
+import type { MasterDb } from '../master/database.ts'
+import { createUsersRepository } from '../master/users-repository.ts'
+import { checkPasswordPolicy, hashPassword } from './passwords.ts'
+
+export interface BootstrapResult {
+  email: string
+  /** Set only when the password was generated: the caller shows it once. */
+  generatedPassword?: string
+}
+
+export async function bootstrapPlatformAdmin (db: MasterDb, admin: { email?: string, password?: string }): Promise<BootstrapResult | undefined> {
+  const users = createUsersRepository(db)
+  if ((await users.countWithRole(null, 'platform_admin')) > 0) return undefined
+  const email = admin.email ?? 'admin@localhost'
+  const generatedPassword = admin.password === undefined ? randomBytes(18).toString('base64url') : undefined
+  const password = admin.password ?? (generatedPassword as string)
+  checkPasswordPolicy(password, [email])
+  const created = await users.create({ tenantId: null, email, name: 'Platform admin', passwordHash: await hashPassword(password), role: 'platform_admin' })
+  // Another instance bootstrapped at the same moment: theirs stands.
+  if (created === undefined) return undefined
+  return { email, generatedPassword }
+}

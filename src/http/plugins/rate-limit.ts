@@ -1,0 +1,35 @@
+// Request rate limits: per tenant on tenant-scoped traffic, per client address otherwise; shared through Redis when configured.
+import fp from 'fastify-plugin'
+import rateLimit from '@fastify/rate-limit'
+import { Redis } from 'ioredis'
+
+export default fp(async function rateLimits (app) {
+  const { config } = app
+  const redis = config.redisUrl === undefined
+    ? undefined
+    : new Redis(config.redisUrl, { connectTimeout: 2000, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  if (redis !== undefined) app.addHook('onClose', async () => { await redis.quit() })
+
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimit.max,
+    timeWindow: config.rateLimit.windowMs,
+    nameSpace: 'tenancy:rate-limit:',
+    redis,
+    // A Redis outage must not take the API down with it.
+    skipOnError: true,
+    // Keyed by the *verified* tenant, so one tenant cannot spend another's budget by naming it.
+    keyGenerator: async (request) => {
+      try {
+        const claims = await app.authenticate(request)
+        if (claims.tid !== undefined) return `tenant:${claims.tid}`
+      } catch {}
+      return `address:${request.ip}`
+    },
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: context.statusCode,
+      code: 'RATE_LIMITED',
+      message: `Rate limit exceeded; retry in ${context.after}`,
+    }),
+  })
+}, { name: 'rate-limit', dependencies: ['config', 'auth'] })

@@ -1,0 +1,76 @@
+// Decorates the app with the tenant directory and the TenantConnectionManager, and closes the pools with the app.
+import fp from 'fastify-plugin'
+import { Counter, Gauge } from 'prom-client'
+import { TenantConnectionManager } from '../../connections/tenant-connection-manager.ts'
+import { TenantNotFoundError, TenantSuspendedError } from '../../errors.ts'
+import { createTenantDirectory, type TenantDirectory } from '../../master/tenant-directory.ts'
+import { createTenantsRepository } from '../../master/tenants-repository.ts'
+import { createTenantMigrator, type TenantMigrator } from '../../provisioning/tenant-migrator.ts'
+import { tenantRoleName, tenantRolePassword } from '../../tenant-database/identity.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tenantDirectory: TenantDirectory
+    tenantConnections: TenantConnectionManager
+    tenantMigrator: TenantMigrator
+  }
+}
+
+export default fp(async function tenantConnections (app) {
+  const { config, metrics } = app
+  const tenants = createTenantsRepository(app.master.db)
+  const directory = createTenantDirectory(tenants, config.tenantCacheTtlSeconds)
+  const migrator = createTenantMigrator({ adminUrl: config.databaseUrl as string, tenants })
+
+  const manager = new TenantConnectionManager({
+    ...config.pool,
+    async locate (slug) {
+      const tenant = await directory.lookup(slug)
+      if (tenant === undefined || tenant.status === 'provisioning' || tenant.status === 'deleting') throw new TenantNotFoundError()
+      if (tenant.status === 'suspended') throw new TenantSuspendedError()
+      // Behind after a deploy: migrate before the first query. The manager's single flight makes this once per process.
+      if (tenant.schemaVersion < migrator.latestVersion) {
+        await migrator.migrate(slug)
+        directory.invalidate(slug)
+      }
+      return {
+        host: tenant.host,
+        port: tenant.port,
+        database: tenant.databaseName,
+        username: tenantRoleName(slug),
+        password: tenantRolePassword(config.tenantDbSecret, slug),
+      }
+    },
+    observer: {
+      opened: (_slug, seconds) => { metrics.poolOpenSeconds.observe(seconds) },
+    },
+  })
+
+  registerPoolMetrics(app.metrics.registry, manager)
+  app.decorate('tenantDirectory', directory)
+  app.decorate('tenantConnections', manager)
+  app.decorate('tenantMigrator', migrator)
+  app.addHook('onClose', async () => { await manager.close() })
+}, { name: 'tenant-connections', dependencies: ['config', 'master-database', 'metrics'] })
+
+/** Pool figures are read from the manager's own counters when scraped, so the request path pays nothing for them. */
+function registerPoolMetrics (registry: import('prom-client').Registry, manager: TenantConnectionManager): void {
+  const gauges = {
+    tenant_pools_open: ['Tenant pools open', 'openPools'],
+    tenant_pools_opening: ['Tenant pools being opened', 'opening'],
+    tenant_pools_draining: ['Evicted tenant pools still finishing their queries', 'draining'],
+    tenant_pool_connection_budget: ['Most tenant connections this process may hold', 'connectionBudget'],
+  } as const
+  for (const [name, [help, key]] of Object.entries(gauges)) {
+    new Gauge({ name, help, registers: [registry], collect () { this.set(manager.stats()[key]) } })
+  }
+  const counters = {
+    tenant_pool_hits_total: ['Requests that found their tenant pool open', 'hits'],
+    tenant_pool_misses_total: ['Requests that had to open their tenant pool', 'misses'],
+    tenant_pool_evictions_total: ['Tenant pools closed to make room or on request', 'evictions'],
+    tenant_pool_open_failures_total: ['Tenant pools that failed to open', 'openFailures'],
+  } as const
+  for (const [name, [help, key]] of Object.entries(counters)) {
+    new Counter({ name, help, registers: [registry], collect () { this.reset(); this.inc(manager.stats()[key]) } })
+  }
+}

@@ -1,0 +1,90 @@
+// /api/v1/tenants: the platform admin's view of tenants: provision, list, inspect, suspend or reactivate, delete.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { TenantNotFoundError } from '../../errors.ts'
+import type { Tenant } from '../../master/schema.ts'
+import { createTenantsRepository } from '../../master/tenants-repository.ts'
+import { page } from '../../pagination.ts'
+import { isValidSlug, SLUG_PATTERN } from '../../tenant-database/identity.ts'
+import { bearer, List, ListQuery, parseCursor, problems, Timestamp } from '../schemas.ts'
+import { DisplayName, Email, Password, UserResponse, userResponse } from '../users-schema.ts'
+
+const Slug = Type.String({ minLength: 3, maxLength: 40, pattern: SLUG_PATTERN })
+const TenantName = Type.String({ minLength: 1, maxLength: 200 })
+
+const TenantResponse = Type.Object({
+  slug: Type.String(),
+  name: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('suspended'), Type.Literal('provisioning'), Type.Literal('deleting')]),
+  database: Type.String(),
+  schema_version: Type.Integer(),
+  created_at: Timestamp,
+})
+
+function tenantResponse (tenant: Tenant) {
+  return { slug: tenant.slug, name: tenant.name, status: tenant.status, database: tenant.databaseName, schema_version: tenant.schemaVersion, created_at: tenant.createdAt.toISOString() }
+}
+
+const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) })
+const ERRORS = [401, 403, 429]
+
+const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const tenants = createTenantsRepository(app.master.db)
+  const tags = ['tenants']
+  app.addHook('preValidation', app.requireRole('platform_admin'))
+
+  async function find (slug: string): Promise<Tenant> {
+    const tenant = isValidSlug(slug) ? await tenants.findBySlug(slug) : undefined
+    if (tenant === undefined || tenant.status === 'provisioning' || tenant.status === 'deleting') throw new TenantNotFoundError()
+    return tenant
+  }
+
+  app.post('/', {
+    schema: {
+      tags, security: bearer,
+      summary: 'Provision a tenant: its own database, migrated and seeded, and its owner; 201 once all of it exists',
+      body: Type.Object({ slug: Slug, name: TenantName, owner: Type.Object({ email: Email, password: Password, name: Type.Optional(DisplayName) }) }),
+      response: { 201: Type.Object({ tenant: TenantResponse, owner: UserResponse }), ...problems(400, 409, 413, 415, 503, ...ERRORS) },
+    },
+  }, async (request, reply) => {
+    const { tenant, owner } = await app.provisioner.provision(request.body)
+    return reply.code(201).send({ tenant: tenantResponse(tenant), owner: userResponse(owner, tenant.slug) })
+  })
+
+  app.get('/', {
+    schema: { tags, security: bearer, summary: 'Tenants, newest first', querystring: ListQuery, response: { 200: List(TenantResponse), ...problems(400, ...ERRORS) } },
+  }, async (request) => {
+    const { limit, cursor } = request.query
+    const { data, nextCursor } = page(await tenants.list(limit + 1, parseCursor(cursor)), limit)
+    return { data: data.map(tenantResponse), next_cursor: nextCursor }
+  })
+
+  app.get('/:slug', {
+    schema: { tags, security: bearer, summary: 'A tenant', params: SlugParams, response: { 200: TenantResponse, ...problems(404, ...ERRORS) } },
+  }, async (request) => tenantResponse(await find(request.params.slug)))
+
+  app.patch('/:slug', {
+    schema: {
+      tags, security: bearer, summary: 'Rename, suspend or reactivate a tenant; suspending closes its pool at once',
+      params: SlugParams,
+      body: Type.Object({ name: Type.Optional(TenantName), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('suspended')])) }, { minProperties: 1 }),
+      response: { 200: TenantResponse, ...problems(400, 404, 413, 415, ...ERRORS) },
+    },
+  }, async (request) => {
+    const { slug } = await find(request.params.slug)
+    const updated = await tenants.update(slug, request.body)
+    if (updated === undefined) throw new TenantNotFoundError()
+    app.tenantDirectory.invalidate(slug)
+    if (updated.status === 'suspended') app.tenantConnections.evict(slug)
+    return tenantResponse(updated)
+  })
+
+  app.delete('/:slug', {
+    schema: { tags, security: bearer, summary: 'Delete a tenant: its pool, database, role, users and tokens', params: SlugParams, response: { 204: Type.Null(), ...problems(404, 409, ...ERRORS) } },
+  }, async (request, reply) => {
+    await app.provisioner.deprovision(request.params.slug)
+    return reply.code(204).send(null)
+  })
+}
+
+export default tenantRoutes

@@ -1,0 +1,33 @@
+// TypeBox pieces every route shares: ids, pagination, list envelopes and problem responses.
+import { Type, type TSchema } from 'typebox'
+import { InvalidCursorError } from '../errors.ts'
+import { decodeCursor, type Keyset } from '../pagination.ts'
+
+export const Uuid = Type.String({ format: 'uuid' })
+export const Timestamp = Type.String({ format: 'date-time' })
+export const IdParams = Type.Object({ id: Uuid })
+
+export const ListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+})
+
+export function List<T extends TSchema> (item: T) {
+  return Type.Object({ data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) })
+}
+
+const ProblemRef = Type.Ref('Problem')
+
+/** Problem responses for the OpenAPI document (and serialization) of a route. */
+export function problems (...statuses: number[]): Record<number, typeof ProblemRef> {
+  return Object.fromEntries(statuses.map((status) => [status, ProblemRef]))
+}
+
+export function parseCursor (cursor: string | undefined): Keyset | undefined {
+  if (cursor === undefined) return undefined
+  const position = decodeCursor(cursor)
+  if (position === undefined) throw new InvalidCursorError()
+  return position
+}
+
+export const bearer = [{ bearer: [] }]

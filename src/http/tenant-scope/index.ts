@@ -1,0 +1,59 @@
+// The tenant-scoped subtree. Registered WITHOUT fastify-plugin: `request.tenant` and `request.tenantDb` exist only
+// for the routes below, so no platform route can reach a tenant database by accident.
+import type { FastifyPluginAsync } from 'fastify'
+import type { TenantDb, TenantLease } from '../../connections/tenant-connection-manager.ts'
+import { ForbiddenError, TenantNotFoundError, TenantSuspendedError } from '../../errors.ts'
+import type { TenantLocation } from '../../master/tenants-repository.ts'
+import categoryRoutes from './categories.ts'
+import noteRoutes from './notes.ts'
+import tenantUserRoutes from './users.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the tenant hook: the caller's tenant, active. Only inside the tenant subtree. */
+    tenant: TenantLocation
+    /** Set for routes of the tenant database subtree: the tenant's own database, as the tenant's role. */
+    tenantDb: TenantDb
+    tenantLease: TenantLease | null
+  }
+}
+
+const tenantScope: FastifyPluginAsync = async (app) => {
+  app.decorateRequest('tenant', null as unknown as TenantLocation)
+
+  // Before validation: a caller without a valid tenant learns nothing about the route, not even its schema.
+  app.addHook('preValidation', async (request) => {
+    const claims = await app.authenticate(request)
+    if (claims.tid === undefined) throw new ForbiddenError('This route is for users of a tenant')
+    const named = request.headers['x-tenant']
+    if (named !== undefined && named !== claims.tid) throw new ForbiddenError('X-Tenant does not match the tenant of the token')
+    const tenant = await app.tenantDirectory.lookup(claims.tid)
+    if (tenant === undefined || tenant.status === 'provisioning' || tenant.status === 'deleting') throw new TenantNotFoundError()
+    if (tenant.status === 'suspended') throw new TenantSuspendedError()
+    request.tenant = tenant
+    request.log = request.log.child({ tenant: tenant.slug })
+  })
+
+  await app.register(tenantUserRoutes, { prefix: '/users' })
+  await app.register(tenantDatabaseScope)
+}
+
+/** Routes that read or write the tenant's own database hold a lease on its pool for the whole request. */
+const tenantDatabaseScope: FastifyPluginAsync = async (app) => {
+  app.decorateRequest('tenantDb', null as unknown as TenantDb)
+  app.decorateRequest('tenantLease', null)
+
+  app.addHook('preHandler', async (request) => {
+    const lease = await app.tenantConnections.lease(request.tenant.slug)
+    request.tenantLease = lease
+    request.tenantDb = lease.connection.db
+  })
+  const release = async (request: { tenantLease: TenantLease | null }) => { request.tenantLease?.release() }
+  app.addHook('onResponse', release)
+  app.addHook('onRequestAbort', release)
+
+  await app.register(categoryRoutes, { prefix: '/categories' })
+  await app.register(noteRoutes, { prefix: '/notes' })
+}
+
+export default tenantScope

@@ -1,0 +1,101 @@
+// /api/v1/users: owners and admins manage the users of their own tenant. Another tenant's user id is a 404.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { checkPasswordPolicy, hashPassword } from '../../auth/passwords.ts'
+import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts'
+import type { User, UserRole } from '../../master/schema.ts'
+import { createUsersRepository } from '../../master/users-repository.ts'
+import { page } from '../../pagination.ts'
+import { bearer, IdParams, List, ListQuery, parseCursor, problems } from '../schemas.ts'
+import { DisplayName, Email, Password, UserResponse, userResponse } from '../users-schema.ts'
+
+const TenantRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')])
+const RANK: Record<UserRole, number> = { member: 1, admin: 2, owner: 3, platform_admin: 4 }
+const ERRORS = [401, 403, 404, 429]
+
+const tenantUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const users = createUsersRepository(app.master.db)
+  const tags = ['users']
+  const managers = app.requireRole('owner', 'admin')
+
+  /** An admin manages members and admins; only an owner may touch owners or make one. */
+  function assertMayManage (caller: UserRole, target: UserRole): void {
+    if (RANK[target] > RANK[caller]) throw new ForbiddenError('Your role does not allow managing this user or role')
+  }
+
+  async function assertNotLastOwner (tenantId: string, user: User): Promise<void> {
+    if (user.role === 'owner' && (await users.countWithRole(tenantId, 'owner')) <= 1) throw new ConflictError('A tenant must keep at least one owner')
+  }
+
+  app.get('/', {
+    preValidation: managers,
+    schema: { tags, security: bearer, summary: 'Users of your tenant', querystring: ListQuery, response: { 200: List(UserResponse), ...problems(400, ...ERRORS) } },
+  }, async (request) => {
+    const { limit, cursor } = request.query
+    const { data, nextCursor } = page(await users.list(request.tenant.id, limit + 1, parseCursor(cursor)), limit)
+    return { data: data.map((user) => userResponse(user, request.tenant.slug)), next_cursor: nextCursor }
+  })
+
+  app.post('/', {
+    preValidation: managers,
+    schema: {
+      tags, security: bearer, summary: 'Add a user to your tenant',
+      body: Type.Object({ email: Email, password: Password, name: Type.Optional(DisplayName), role: Type.Optional(TenantRole) }),
+      response: { 201: UserResponse, ...problems(400, 409, 413, 415, ...ERRORS) },
+    },
+  }, async (request, reply) => {
+    const { email, password, name, role = 'member' } = request.body
+    assertMayManage(request.user.role, role)
+    checkPasswordPolicy(password, [email, name])
+    const user = await users.create({ tenantId: request.tenant.id, email, name: name ?? null, passwordHash: await hashPassword(password), role })
+    if (user === undefined) throw new ConflictError('A user with this email already exists in your tenant')
+    return reply.code(201).send(userResponse(user, request.tenant.slug))
+  })
+
+  app.get('/:id', {
+    preValidation: managers,
+    schema: { tags, security: bearer, summary: 'A user of your tenant', params: IdParams, response: { 200: UserResponse, ...problems(400, ...ERRORS) } },
+  }, async (request) => {
+    const user = await users.findInScope(request.tenant.id, request.params.id)
+    if (user === undefined) throw new NotFoundError('User')
+    return userResponse(user, request.tenant.slug)
+  })
+
+  app.patch('/:id', {
+    preValidation: managers,
+    schema: {
+      tags, security: bearer, summary: 'Change a user of your tenant', params: IdParams,
+      body: Type.Object({ name: Type.Optional(DisplayName), password: Type.Optional(Password), role: Type.Optional(TenantRole) }, { minProperties: 1 }),
+      response: { 200: UserResponse, ...problems(400, 409, 413, 415, ...ERRORS) },
+    },
+  }, async (request) => {
+    const tenantId = request.tenant.id
+    const target = await users.findInScope(tenantId, request.params.id)
+    if (target === undefined) throw new NotFoundError('User')
+    const { name, password, role } = request.body
+    assertMayManage(request.user.role, target.role)
+    if (role !== undefined) {
+      assertMayManage(request.user.role, role)
+      if (target.id === request.user.sub && role !== target.role) throw new ForbiddenError('You cannot change your own role')
+      if (role !== 'owner') await assertNotLastOwner(tenantId, target)
+    }
+    if (password !== undefined) checkPasswordPolicy(password, [target.email, name ?? target.name])
+    const updated = await users.update(tenantId, target.id, { name, role, ...(password !== undefined && { passwordHash: await hashPassword(password) }) })
+    if (updated === undefined) throw new NotFoundError('User')
+    return userResponse(updated, request.tenant.slug)
+  })
+
+  app.delete('/:id', {
+    preValidation: managers,
+    schema: { tags, security: bearer, summary: 'Remove a user from your tenant (their refresh tokens go with them)', params: IdParams, response: { 204: Type.Null(), ...problems(400, 409, ...ERRORS) } },
+  }, async (request, reply) => {
+    const target = await users.findInScope(request.tenant.id, request.params.id)
+    if (target === undefined) throw new NotFoundError('User')
+    assertMayManage(request.user.role, target.role)
+    await assertNotLastOwner(request.tenant.id, target)
+    await users.remove(request.tenant.id, target.id)
+    return reply.code(204).send(null)
+  })
+}
+
+export default tenantUserRoutes

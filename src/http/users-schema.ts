@@ -1,0 +1,21 @@
+// How a user is shown over HTTP: never its password hash (the response schema would strip it anyway).
+import { Type } from 'typebox'
+import type { User } from '../master/schema.ts'
+import { Timestamp, Uuid } from './schemas.ts'
+
+export const UserResponse = Type.Object({
+  id: Uuid,
+  email: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  role: Type.Union([Type.Literal('platform_admin'), Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]),
+  tenant: Type.Union([Type.String(), Type.Null()]),
+  created_at: Timestamp,
+})
+
+export function userResponse (user: User, tenant: string | null) {
+  return { id: user.id, email: user.email, name: user.name, role: user.role, tenant, created_at: user.createdAt.toISOString() }
+}
+
+export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' })
+export const Password = Type.String({ minLength: 1, maxLength: 256, description: 'At least 10 characters, not a common password' })
+export const DisplayName = Type.String({ minLength: 1, maxLength: 200 })

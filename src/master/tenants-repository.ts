@@ -1,0 +1,98 @@
+// Tenant records in the master database: reservation, lifecycle and where each tenant's database lives.
+import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm'
+import type { MasterDb } from './database.ts'
+import { databaseServers, tenants, type Tenant, type TenantStatus } from './schema.ts'
+import { keyset, type Keyset } from '../pagination.ts'
+
+/** What the request path and the connection manager need to know about a tenant. */
+export interface TenantLocation {
+  id: string
+  slug: string
+  status: TenantStatus
+  databaseName: string
+  host: string
+  port: number
+  schemaVersion: number
+}
+
+const UNIQUE_VIOLATION = '23505'
+
+export type TenantsRepository = ReturnType<typeof createTenantsRepository>
+
+export function createTenantsRepository (db: MasterDb) {
+  return {
+    async findBySlug (slug: string): Promise<Tenant | undefined> {
+      const [row] = await db.select().from(tenants).where(eq(tenants.slug, slug))
+      return row
+    },
+
+    async findById (id: string): Promise<Tenant | undefined> {
+      const [row] = await db.select().from(tenants).where(eq(tenants.id, id))
+      return row
+    },
+
+    async findLocation (slug: string): Promise<TenantLocation | undefined> {
+      const [row] = await db.select({
+        id: tenants.id,
+        slug: tenants.slug,
+        status: tenants.status,
+        databaseName: tenants.databaseName,
+        schemaVersion: tenants.schemaVersion,
+        host: databaseServers.host,
+        port: databaseServers.port,
+      }).from(tenants).innerJoin(databaseServers, eq(tenants.serverId, databaseServers.id)).where(eq(tenants.slug, slug))
+      return row
+    },
+
+    /** Newest first; `after` is the keyset of the last row of the previous page. */
+    async list (limit: number, after?: Keyset): Promise<Array<Tenant & { keysetAt: string }>> {
+      return db.select({ ...getTableColumns(tenants), keysetAt: keyset.at(tenants.createdAt) })
+        .from(tenants)
+        .where(after === undefined ? undefined : keyset.after(tenants.createdAt, tenants.id, after))
+        .orderBy(desc(tenants.createdAt), desc(tenants.id))
+        .limit(limit)
+    },
+
+    async listByStatus (statuses: TenantStatus[]): Promise<Tenant[]> {
+      return db.select().from(tenants).where(inArray(tenants.status, statuses)).orderBy(tenants.slug)
+    },
+
+    /** Inserts the tenant in state `provisioning`; undefined when the slug is taken. */
+    async reserve (values: { slug: string, name: string, databaseName: string, serverId: string }): Promise<Tenant | undefined> {
+      try {
+        const [row] = await db.insert(tenants).values({ ...values, status: 'provisioning' }).returning()
+        return row
+      } catch (error) {
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined
+        throw error
+      }
+    },
+
+    async recordStep (id: string, step: string): Promise<void> {
+      await db.update(tenants).set({ provisioningStep: step, updatedAt: sql`now()` }).where(eq(tenants.id, id))
+    },
+
+    async activate (id: string, schemaVersion: number): Promise<Tenant | undefined> {
+      const [row] = await db.update(tenants)
+        .set({ status: 'active', schemaVersion, provisioningStep: null, updatedAt: sql`now()` })
+        .where(and(eq(tenants.id, id), eq(tenants.status, 'provisioning')))
+        .returning()
+      return row
+    },
+
+    async update (slug: string, changes: { name?: string, status?: 'active' | 'suspended' | 'deleting' }): Promise<Tenant | undefined> {
+      const [row] = await db.update(tenants).set({ ...changes, updatedAt: sql`now()` })
+        .where(and(eq(tenants.slug, slug), inArray(tenants.status, ['active', 'suspended'])))
+        .returning()
+      return row
+    },
+
+    async recordSchemaVersion (slug: string, schemaVersion: number): Promise<void> {
+      await db.update(tenants).set({ schemaVersion, updatedAt: sql`now()` }).where(eq(tenants.slug, slug))
+    },
+
+    async remove (id: string): Promise<void> {
+      await db.delete(tenants).where(eq(tenants.id, id))
+    },
+  }
+}

@@ -1,0 +1,47 @@
+// Keyset pagination, newest first: stable under concurrent inserts, with opaque cursors that are validated on the way in.
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm'
+
+/** Position of a row in (created_at desc, id desc) order. `at` keeps PostgreSQL's microseconds, which a JS Date would lose. */
+export interface Keyset {
+  at: string
+  id: string
+}
+
+const AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+export const keyset = {
+  /** Selects a row's `at` as an exact UTC string. */
+  at (createdAt: AnyColumn): SQL<string> {
+    return sql<string>`to_char(${createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+  },
+  /** Rows strictly after `position` in newest-first order. */
+  after (createdAt: AnyColumn, id: AnyColumn, position: Keyset): SQL {
+    return sql`(${createdAt}, ${id}) < (${position.at}::timestamptz, ${position.id}::uuid)`
+  },
+}
+
+export function encodeCursor (position: Keyset): string {
+  return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url')
+}
+
+/** Undefined for anything that is not a cursor this server made. */
+export function decodeCursor (cursor: string): Keyset | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (!Array.isArray(value) || value.length !== 2) return undefined
+    const [at, id] = value as unknown[]
+    if (typeof at !== 'string' || typeof id !== 'string' || !AT.test(at) || !UUID.test(id)) return undefined
+    if (Number.isNaN(Date.parse(at))) return undefined
+    return { at, id }
+  } catch {
+    return undefined
+  }
+}
+
+/** Given `limit + 1` rows, the page and the cursor of its last row when there are more. */
+export function page<T extends { id: string, keysetAt: string }> (rows: T[], limit: number): { data: T[], nextCursor: string | null } {
+  const data = rows.slice(0, limit)
+  const last = data[data.length - 1]
+  return { data, nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ at: last.keysetAt, id: last.id }) : null }
+}
