@@ -1,0 +1,69 @@
+// `tenancy migrate` and `tenancy status`: roll the tenant schema out to every tenant, and show where each one is.
+import type { Command } from 'commander'
+import { SingleBar, Presets } from 'cli-progress'
+import pLimit from 'p-limit'
+import { createTenantsRepository } from '../../master/tenants-repository.ts'
+import { tenantMigrations } from '../../migrator.ts'
+import { withRuntime } from '../with-runtime.ts'
+
+interface Outcome {
+  slug: string
+  from: number
+  to?: number
+  error?: string
+  ms: number
+}
+
+export function registerMigrateCommands (program: Command): void {
+  program.command('migrate')
+    .description('migrate the master database, the tenant template, then every tenant database; failures do not stop the others')
+    .option('-c, --concurrency <n>', 'tenant databases migrated at once (default: MIGRATE_CONCURRENCY, 4)', (value) => {
+      const n = Number(value)
+      if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('--concurrency must be an integer from 1 to 64')
+      return n
+    })
+    .action(withRuntime(async ({ app }, options: { concurrency?: number }) => {
+      // Building the app has already migrated the master database and the template.
+      const concurrency = options.concurrency ?? app.config.migrateConcurrency
+      const tenants = await createTenantsRepository(app.master.db).listByStatus(['active', 'suspended'])
+      console.log(`master and template are at the latest version; migrating ${tenants.length} tenant(s), ${concurrency} at a time`)
+      const bar = new SingleBar({ format: ' {bar} {value}/{total} tenants | {failed} failed | {eta_formatted} left', noTTYOutput: true, notTTYSchedule: 5000 }, Presets.shades_classic)
+      bar.start(tenants.length, 0, { failed: 0 })
+      const limit = pLimit(concurrency)
+      let failed = 0
+      const outcomes = await Promise.all(tenants.map((tenant) => limit(async (): Promise<Outcome> => {
+        const started = performance.now()
+        try {
+          const to = await app.tenantMigrator.migrate(tenant.slug)
+          return { slug: tenant.slug, from: tenant.schemaVersion, to, ms: performance.now() - started }
+        } catch (error) {
+          failed++
+          return { slug: tenant.slug, from: tenant.schemaVersion, error: (error as Error).message, ms: performance.now() - started }
+        } finally {
+          bar.increment({ failed })
+        }
+      })))
+      bar.stop()
+      for (const outcome of outcomes) {
+        const result = outcome.error === undefined ? `v${outcome.from} -> v${outcome.to}` : `FAILED: ${outcome.error}`
+        console.log(`  ${outcome.slug.padEnd(40)} ${result} (${Math.round(outcome.ms)} ms)`)
+      }
+      console.log(`${outcomes.length - failed} migrated, ${failed} failed (latest version ${tenantMigrations.latestVersion})`)
+      if (failed > 0) console.log('run `tenancy migrate` again to retry the failed ones')
+      return failed > 0 ? 1 : 0
+    }))
+
+  program.command('status')
+    .description("each tenant's schema version against the latest")
+    .option('--json', 'print JSON')
+    .action(withRuntime(async ({ app }, options: { json?: boolean }) => {
+      const latest = tenantMigrations.latestVersion
+      const tenants = await createTenantsRepository(app.master.db).listByStatus(['active', 'suspended', 'provisioning', 'deleting'])
+      const rows = tenants.map((tenant) => ({ slug: tenant.slug, status: tenant.status, schema_version: tenant.schemaVersion, latest, behind: latest - tenant.schemaVersion }))
+      if (options.json === true) console.log(JSON.stringify(rows, null, 2))
+      else if (rows.length === 0) console.log(`no tenants (latest tenant schema version: ${latest})`)
+      else console.table(rows)
+      const behind = rows.filter((row) => row.behind > 0).length
+      if (options.json !== true) console.log(`${rows.length - behind} up to date, ${behind} behind`)
+    }))
+}

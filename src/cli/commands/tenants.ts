@@ -1,0 +1,69 @@
+// `tenancy tenants …`: create, list, show, suspend, activate and drop tenants.
+import type { Command } from 'commander'
+import { createTenantsRepository } from '../../master/tenants-repository.ts'
+import type { Tenant } from '../../master/schema.ts'
+import { withRuntime } from '../with-runtime.ts'
+
+function describe (tenant: Tenant): Record<string, string | number> {
+  return { slug: tenant.slug, name: tenant.name, status: tenant.status, database: tenant.databaseName, schema_version: tenant.schemaVersion, created_at: tenant.createdAt.toISOString() }
+}
+
+export function registerTenantCommands (program: Command): void {
+  const tenants = program.command('tenants').description('create, list, suspend and drop tenants')
+
+  tenants.command('create')
+    .description('provision a tenant: its database, role, migrations, seed data and owner')
+    .argument('<slug>', 'a lowercase letter, then lowercase letters, digits or "_" (3-40 characters)')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--owner-email <email>', "the owner's email")
+    .option('--owner-name <name>', "the owner's name")
+    .option('--owner-password <password>', "the owner's password (default: the TENANCY_OWNER_PASSWORD variable)")
+    .action(withRuntime(async ({ app }, slug: string, options: { name: string, ownerEmail: string, ownerName?: string, ownerPassword?: string }) => {
+      const password = options.ownerPassword ?? process.env.TENANCY_OWNER_PASSWORD
+      if (password === undefined) throw new Error('give the owner a password with --owner-password or TENANCY_OWNER_PASSWORD')
+      const { tenant } = await app.provisioner.provision({ slug, name: options.name, owner: { email: options.ownerEmail, password, name: options.ownerName } })
+      console.log(`created tenant ${tenant.slug} (database ${tenant.databaseName}, schema version ${tenant.schemaVersion})`)
+    }))
+
+  tenants.command('list')
+    .description('list every tenant')
+    .option('--json', 'print JSON')
+    .action(withRuntime(async ({ app }, options: { json?: boolean }) => {
+      const rows = (await createTenantsRepository(app.master.db).listByStatus(['active', 'suspended', 'provisioning', 'deleting'])).map(describe)
+      if (options.json === true) console.log(JSON.stringify(rows, null, 2))
+      else if (rows.length === 0) console.log('no tenants')
+      else console.table(rows)
+    }))
+
+  tenants.command('show')
+    .description("show one tenant's record")
+    .argument('<slug>')
+    .action(withRuntime(async ({ app }, slug: string) => {
+      const tenant = await createTenantsRepository(app.master.db).findBySlug(slug)
+      if (tenant === undefined) throw new Error(`no tenant "${slug}"`)
+      console.log(JSON.stringify(describe(tenant), null, 2))
+    }))
+
+  for (const [command, status, verb] of [['suspend', 'suspended', 'suspended'], ['activate', 'active', 'reactivated']] as const) {
+    tenants.command(command)
+      .description(command === 'suspend'
+        ? "refuse the tenant's requests and logins (403); running servers notice within TENANT_CACHE_TTL_SECONDS"
+        : 'serve a suspended tenant again')
+      .argument('<slug>')
+      .action(withRuntime(async ({ app }, slug: string) => {
+        const updated = await createTenantsRepository(app.master.db).update(slug, { status })
+        if (updated === undefined) throw new Error(`no active or suspended tenant "${slug}"`)
+        console.log(`${verb} ${slug}`)
+      }))
+  }
+
+  tenants.command('drop')
+    .description("delete a tenant: its database, role, users and tokens (irreversible)")
+    .argument('<slug>')
+    .option('--yes', 'confirm: without it nothing is dropped')
+    .action(withRuntime(async ({ app }, slug: string, options: { yes?: boolean }) => {
+      if (options.yes !== true) throw new Error(`dropping ${slug} deletes its database for good; repeat with --yes`)
+      await app.provisioner.deprovision(slug)
+      console.log(`dropped ${slug}`)
+    }))
+}

@@ -1,0 +1,14 @@
+// The `tenancy` command line: what an operator does to tenants and their schemas.
+import { Command } from 'commander'
+import { registerMigrateCommands } from './commands/migrate.ts'
+import { registerTenantCommands } from './commands/tenants.ts'
+
+const program = new Command()
+  .name('tenancy')
+  .description('Operate a tenancy server: tenants, migrations and schema versions.\nUses the same environment variables as the server (DATABASE_URL, TENANT_DB_SECRET, ...).')
+  .showHelpAfterError()
+
+registerTenantCommands(program)
+registerMigrateCommands(program)
+
+await program.parseAsync()
