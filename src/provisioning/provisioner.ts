@@ -33,8 +33,8 @@ export interface ProvisionerOptions {
   connectionLimit: number
   /** Clone from this template when it is at the latest version; otherwise create an empty database and migrate it. */
   template?: TemplateDatabase
-  /** Called when a tenant stops serving (deletion starts): drop caches and pools. */
-  onTenantRetired?: (slug: string) => void
+  /** Called when a tenant starts or stops existing (activation, start of deletion): drop what is cached about it. */
+  onTenantChanged?: (slug: string) => void
   /** Runs before each step; tests inject failures here. */
   beforeStep?: (step: ProvisioningStep, slug: string) => void | Promise<void>
   log?: { warn: (object: object, message: string) => void }
@@ -132,6 +132,7 @@ export function createProvisioner (options: ProvisionerOptions) {
           throw new ProvisioningFailedError(step, { cause: error })
         }
       }
+      options.onTenantChanged?.(slug)
       return { tenant: activated as Tenant, owner: owner as User }
     })
   }
@@ -143,7 +144,7 @@ export function createProvisioner (options: ProvisionerOptions) {
       if (tenant === undefined || tenant.status === 'provisioning') throw new TenantNotFoundError()
       // Stop serving first: after this no login, token or pool reaches the tenant, even if a later step fails.
       await session.tenants.update(slug, { status: 'deleting' })
-      options.onTenantRetired?.(slug)
+      options.onTenantChanged?.(slug)
       await discard(session, tenant)
     })
   }

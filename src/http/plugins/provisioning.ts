@@ -42,7 +42,7 @@ export default fp<ProvisioningPluginOptions>(async function provisioning (app, o
     template,
     beforeStep: options.beforeStep,
     log: app.log,
-    onTenantRetired: (slug) => {
+    onTenantChanged: (slug) => {
       app.tenantDirectory.invalidate(slug)
       app.tenantConnections.evict(slug)
     },

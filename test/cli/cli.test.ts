@@ -1,0 +1,68 @@
+// The operator's CLI, run as a separate process against the test master database.
+import { spawn } from 'node:child_process'
+import t from 'tap'
+import { adminToken, buildTestApp, createTenant, type TestApp } from '../helpers/app.ts'
+import { databaseUrl, withAdmin } from '../helpers/database.ts'
+
+function cli (app: TestApp, args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl(app.masterDatabaseName),
+        TENANT_DB_SECRET: app.config.tenantDbSecret,
+        JWT_SECRET: app.config.jwtSecret,
+        TENANCY_OWNER_PASSWORD: 'an owner passphrase 7',
+      },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    child.on('exit', (code) => { resolve({ code, stdout, stderr }) })
+  })
+}
+
+t.test('--help lists the commands', async (t) => {
+  const app = await buildTestApp(t)
+  const { code, stdout } = await cli(app, ['--help'])
+  t.equal(code, 0)
+  for (const command of ['tenants', 'migrate', 'status']) t.match(stdout, command)
+})
+
+t.test('migrate goes on past a failing tenant, reports each one, and exits 1; status shows versions', async (t) => {
+  const app = await buildTestApp(t)
+  const admin = await adminToken(app)
+  const healthy = await createTenant(app, admin)
+  const broken = await createTenant(app, admin)
+  await withAdmin((sql) => sql`drop database ${sql(`tenant_${broken.slug}`)} with (force)`)
+
+  const run = await cli(app, ['migrate', '--concurrency', '2'])
+  t.equal(run.code, 1, 'non-zero exit when a tenant failed')
+  t.match(run.stdout, new RegExp(`${healthy.slug}\\s+v1 -> v1`))
+  t.match(run.stdout, new RegExp(`${broken.slug}\\s+FAILED`))
+  t.match(run.stdout, '1 migrated, 1 failed')
+
+  const status = await cli(app, ['status', '--json'])
+  t.equal(status.code, 0)
+  const rows = JSON.parse(status.stdout) as Array<{ slug: string, schema_version: number, behind: number }>
+  t.same(rows.map((row) => row.slug).sort(), [healthy.slug, broken.slug].sort())
+})
+
+t.test('tenants create, suspend, activate and drop', async (t) => {
+  const app = await buildTestApp(t)
+  const slug = `cli${Date.now().toString(36)}`
+  const created = await cli(app, ['tenants', 'create', slug, '--name', 'From CLI', '--owner-email', 'o@cli.test'])
+  t.equal(created.code, 0, created.stderr)
+  t.match(created.stdout, `created tenant ${slug}`)
+  t.equal((await cli(app, ['tenants', 'create', slug, '--name', 'Again', '--owner-email', 'o@cli.test'])).code, 1, 'a taken slug fails')
+  t.equal((await cli(app, ['tenants', 'suspend', slug])).code, 0)
+  const [row] = await app.master.sql`select status from tenants where slug = ${slug}`
+  t.equal(row?.status, 'suspended')
+  t.equal((await cli(app, ['tenants', 'activate', slug])).code, 0)
+  const refused = await cli(app, ['tenants', 'drop', slug])
+  t.equal(refused.code, 1, 'drop needs --yes')
+  t.equal((await cli(app, ['tenants', 'drop', slug, '--yes'])).code, 0)
+  const [gone] = await app.master.sql`select count(*)::int as n from tenants where slug = ${slug}`
+  t.equal(gone?.n, 0)
+})
