@@ -45,7 +45,8 @@ export async function buildApp (config: ResolvedConfig, options: BuildAppOptions
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // Unknown body fields are ignored, not stripped; schemas that must refuse them say additionalProperties: false.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // JSON in and out: any other body is a 415, not a string that fails validation later.

@@ -1,5 +1,6 @@
 // Tenant records in the master database: reservation, lifecycle and where each tenant's database lives.
 import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm'
+import { sqlState, UNIQUE_VIOLATION } from '../postgres-errors.ts'
 import type { MasterDb } from './database.ts'
 import { databaseServers, tenants, type Tenant, type TenantStatus } from './schema.ts'
 import { keyset, type Keyset } from '../pagination.ts'
@@ -14,8 +15,6 @@ export interface TenantLocation {
   port: number
   schemaVersion: number
 }
-
-const UNIQUE_VIOLATION = '23505'
 
 export type TenantsRepository = ReturnType<typeof createTenantsRepository>
 
@@ -63,7 +62,7 @@ export function createTenantsRepository (db: MasterDb) {
         const [row] = await db.insert(tenants).values({ ...values, status: 'provisioning' }).returning()
         return row
       } catch (error) {
-        if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined
+        if (sqlState(error) === UNIQUE_VIOLATION) return undefined
         throw error
       }
     },

@@ -1,10 +1,9 @@
 // User records in the master database. Every read and write of a tenant's users is scoped by tenant id.
 import { and, count, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm'
 import { keyset, type Keyset } from '../pagination.ts'
+import { sqlState, UNIQUE_VIOLATION } from '../postgres-errors.ts'
 import type { MasterDb } from './database.ts'
 import { users, type User, type UserRole } from './schema.ts'
-
-const UNIQUE_VIOLATION = '23505'
 
 export type UsersRepository = ReturnType<typeof createUsersRepository>
 
@@ -44,7 +43,7 @@ export function createUsersRepository (db: MasterDb) {
         const [row] = await db.insert(users).values({ ...values, email: values.email.toLowerCase() }).returning()
         return row
       } catch (error) {
-        if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined
+        if (sqlState(error) === UNIQUE_VIOLATION) return undefined
         throw error
       }
     },

@@ -1,6 +1,7 @@
 // The template database new tenant databases are cloned from, kept at the latest tenant migration.
 import type { Sql } from 'postgres'
 import { migrateDatabase, tenantMigrations } from '../migrator.ts'
+import { DUPLICATE_DATABASE, sqlState } from '../postgres-errors.ts'
 import { databaseUrl } from '../tenant-database/admin.ts'
 
 export interface TemplateDatabase {
@@ -27,7 +28,7 @@ export function createTemplateDatabase (options: { name: string, adminUrl: strin
           await sql`create database ${sql(options.name)}`
         } catch (error) {
           // Another process created it first: fine.
-          if ((error as { code?: string }).code !== '42P04') throw error
+          if (sqlState(error) !== DUPLICATE_DATABASE) throw error
         }
         await sql`revoke all on database ${sql(options.name)} from public`
       }

@@ -1,5 +1,6 @@
 // Server-level operations on tenant databases and roles, run as the admin: the database-per-tenant primitives.
 import postgres, { type Sql, type TransactionSql } from 'postgres'
+import { OBJECT_IN_USE, sqlState } from '../postgres-errors.ts'
 import { scramVerifier, tenantDatabaseName, tenantRoleName, tenantRolePassword } from './identity.ts'
 
 export interface TenantDatabaseAdminOptions {
@@ -14,8 +15,6 @@ export interface TenantDatabaseAdminOptions {
 
 export type TenantDatabaseAdmin = ReturnType<typeof createTenantDatabaseAdmin>
 
-/** SQLSTATE 55006: the template database is being accessed by other users. */
-const OBJECT_IN_USE = '55006'
 const CLONE_ATTEMPTS = 5
 
 // PostgreSQL refuses to clone a template that another session is connected to; clones from this process take turns.
@@ -109,7 +108,7 @@ async function retryWhileInUse<T> (fn: () => Promise<T>): Promise<T> {
     try {
       return await fn()
     } catch (error) {
-      if ((error as { code?: string }).code !== OBJECT_IN_USE || attempt >= CLONE_ATTEMPTS) throw error
+      if (sqlState(error) !== OBJECT_IN_USE || attempt >= CLONE_ATTEMPTS) throw error
       await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt))
     }
   }

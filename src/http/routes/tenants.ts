@@ -72,7 +72,8 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const { slug } = await find(request.params.slug)
-    const updated = await tenants.update(slug, request.body)
+    const { name, status } = request.body
+    const updated = await tenants.update(slug, { name, status })
     if (updated === undefined) throw new TenantNotFoundError()
     app.tenantDirectory.invalidate(slug)
     if (updated.status === 'suspended') app.tenantConnections.evict(slug)

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { BadRequestError, NotFoundError } from '../../errors.ts'
 import { page } from '../../pagination.ts'
+import { FOREIGN_KEY_VIOLATION, sqlState } from '../../postgres-errors.ts'
 import type { TenantDb } from '../../connections/tenant-connection-manager.ts'
 import { createCategoriesRepository } from '../../tenant-database/categories-repository.ts'
 import { createNotesRepository, type NoteChanges } from '../../tenant-database/notes-repository.ts'
@@ -10,7 +11,6 @@ import type { Note } from '../../tenant-database/schema.ts'
 import { bearer, IdParams, List, ListQuery, parseCursor, problems, Timestamp, Uuid } from '../schemas.ts'
 
 const MAX_CONTENT = 100_000
-const FOREIGN_KEY_VIOLATION = '23503'
 
 export const NoteResponse = Type.Object({
   id: Uuid,
@@ -54,7 +54,7 @@ async function writing<T> (write: () => Promise<T>): Promise<T> {
   try {
     return await write()
   } catch (error) {
-    if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw new BadRequestError('category_id does not name one of your categories')
+    if (sqlState(error) === FOREIGN_KEY_VIOLATION) throw new BadRequestError('category_id does not name one of your categories')
     throw error
   }
 }

@@ -1,0 +1,70 @@
+// Refresh rotation and theft detection, logout, revocation, and tokens that must not work.
+import { createHmac } from 'node:crypto'
+import t from 'tap'
+import { adminToken, bearer, buildTestApp, createTenant } from '../helpers/app.ts'
+
+async function refresh (app: Awaited<ReturnType<typeof buildTestApp>>, token: string) {
+  return app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: token } })
+}
+
+t.test('refresh rotates: a new pair, the old token stops working, and reusing it revokes the family', async (t) => {
+  const app = await buildTestApp(t)
+  const tenant = await createTenant(app, await adminToken(app))
+  const first = await refresh(app, tenant.refreshToken)
+  t.equal(first.statusCode, 200)
+  const pair = first.json() as { access_token: string, refresh_token: string }
+  t.not(pair.refresh_token, tenant.refreshToken)
+  t.match(app.jwt.decode<Record<string, unknown>>(pair.access_token), { tid: tenant.slug, role: 'owner' })
+
+  const reuse = await refresh(app, tenant.refreshToken)
+  t.equal(reuse.statusCode, 401, 'the spent token is refused')
+  t.equal((await refresh(app, pair.refresh_token)).statusCode, 401, 'theft detected: its successor is revoked too')
+})
+
+t.test('refresh tokens are stored hashed', async (t) => {
+  const app = await buildTestApp(t)
+  const tenant = await createTenant(app, await adminToken(app))
+  const rows = await app.master.sql`select token_hash from refresh_tokens`
+  t.ok(rows.length > 0)
+  t.notOk(rows.some((row) => row.token_hash === tenant.refreshToken))
+})
+
+t.test('logout revokes; deleting a user ends its refresh tokens at once', async (t) => {
+  const app = await buildTestApp(t)
+  const tenant = await createTenant(app, await adminToken(app))
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/logout', payload: { refresh_token: tenant.refreshToken } })).statusCode, 204)
+  t.equal((await refresh(app, tenant.refreshToken)).statusCode, 401)
+
+  const member = await app.inject({ method: 'POST', url: '/api/v1/users', headers: bearer(tenant.token), payload: { email: 'm@x.test', password: 'member passphrase 1' } })
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'm@x.test', password: 'member passphrase 1', tenant: tenant.slug } })
+  await app.inject({ method: 'DELETE', url: `/api/v1/users/${member.json().id}`, headers: bearer(tenant.token) })
+  t.equal((await refresh(app, login.json().refresh_token)).statusCode, 401)
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(login.json().access_token) })).statusCode, 401, 'the deleted user is not found')
+})
+
+t.test('forged, expired and tampered access tokens are refused', async (t) => {
+  const app = await buildTestApp(t)
+  const admin = await adminToken(app)
+  const a = await createTenant(app, admin)
+  const b = await createTenant(app, admin)
+  const [, payload] = a.token.split('.') as [string, string]
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const sign = (header: object, body: object, key: string) => {
+    const unsigned = `${encode(header)}.${encode(body)}`
+    return `${unsigned}.${createHmac('sha256', key).update(unsigned).digest('base64url')}`
+  }
+  const forged = {
+    'foreign signature': sign({ alg: 'HS256', typ: 'JWT' }, claims, 'someone-elses-secret-of-32-characters!'),
+    'alg none': `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`,
+    'tid swapped, re-signed with a wrong key': sign({ alg: 'HS256', typ: 'JWT' }, { ...claims, tid: b.slug }, 'a-guessed-secret-that-is-32-characters'),
+    'tid swapped, signature kept': `${a.token.split('.')[0]}.${encode({ ...claims, tid: b.slug })}.${a.token.split('.')[2]}`,
+    expired: app.jwt.sign({ sub: String(claims.sub), tid: a.slug, role: 'owner', jti: 'x' }, { expiresIn: -10 }),
+    garbage: 'not.a.token',
+  }
+  for (const [name, token] of Object.entries(forged)) {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/notes', headers: bearer(token) })
+    t.equal(response.statusCode, 401, name)
+    t.match(response.headers['content-type'], /problem\+json/)
+  }
+})
