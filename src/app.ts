@@ -1,9 +1,12 @@
 // The root plugin: builds the Fastify application from a resolved configuration. The server, the tests and the benches all start here.
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ResolvedConfig } from './config.ts'
+import { finiteNumbers } from './http/finite-numbers.ts'
+import { serializeError } from './log-serializers.ts'
+import { problemFrom } from './http/problem.ts'
 import problemDetails from './http/plugins/problem-details.ts'
 import masterDatabase from './http/plugins/master-database.ts'
 import docs from './http/plugins/docs.ts'
@@ -25,8 +28,8 @@ declare module 'fastify' {
 }
 
 export interface BuildAppOptions {
-  /** Pino options, or false for no logging (tests). */
-  logger?: boolean | Record<string, unknown>
+  /** false for no logging (tests), or pino options over the defaults. */
+  logger?: false | Record<string, unknown>
   provisioning?: ProvisioningPluginOptions
 }
 
@@ -34,9 +37,11 @@ const BODY_LIMIT_BYTES = 1024 * 1024
 
 export async function buildApp (config: ResolvedConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? {
+    logger: options.logger === false ? false : {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refresh_token', '*.access_token'],
+      ...(typeof options.logger === 'object' && options.logger),
+      serializers: { err: serializeError },
     },
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (request) => {
@@ -44,9 +49,14 @@ export async function buildApp (config: ResolvedConfig, options: BuildAppOptions
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID()
     },
     return503OnClosing: true,
+    // Errors Fastify raises before routing (a malformed URL, an over-long path parameter) bypass the error handler.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const problem = { ...problemFrom(error), detail: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed' }
+      return reply.code(problem.status).type('application/problem+json').send(problem)
+    },
     forceCloseConnections: 'idle',
     // Unknown body fields are ignored, not stripped; schemas that must refuse them say additionalProperties: false.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false }, plugins: [finiteNumbers] },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // JSON in and out: any other body is a 415, not a string that fails validation later.
@@ -66,6 +76,7 @@ export async function buildApp (config: ResolvedConfig, options: BuildAppOptions
   await app.register(authRoutes, { prefix: '/api/v1/auth' })
   await app.register(meRoutes, { prefix: '/api/v1/users' })
   await app.register(tenantRoutes, { prefix: '/api/v1/tenants' })
+  app.decorate('tenantRoutes', [])
   await app.register(tenantScope, { prefix: '/api/v1' })
   return app
 }

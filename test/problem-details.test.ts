@@ -52,3 +52,11 @@ t.test('an unexpected error: 500 without its message', async (t) => {
   t.notMatch(response.body, 'hunter2')
   t.notMatch(response.body, 'secret internals')
 })
+
+t.test('an over-long path parameter: 414 as a problem, not Fastify\'s plain JSON', async (t) => {
+  const app = await appWithEchoRoute(t)
+  app.get('/things/:id', async () => ({}))
+  const response = await app.inject({ method: 'GET', url: `/things/${'a'.repeat(500)}` })
+  assertProblem(t, response, 414)
+  t.notMatch(response.body, 'aaaaaaaaaa', 'the input is not echoed')
+})

@@ -1,6 +1,6 @@
 // The tenant-scoped subtree. Registered WITHOUT fastify-plugin: `request.tenant` and `request.tenantDb` exist only
 // for the routes below, so no platform route can reach a tenant database by accident.
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifySchema, HTTPMethods } from 'fastify'
 import type { TenantDb, TenantLease } from '../../connections/tenant-connection-manager.ts'
 import { ForbiddenError, TenantNotFoundError, TenantSuspendedError } from '../../errors.ts'
 import type { TenantLocation } from '../../master/tenants-repository.ts'
@@ -8,7 +8,17 @@ import categoryRoutes from './categories.ts'
 import noteRoutes from './notes.ts'
 import tenantUserRoutes from './users.ts'
 
+export interface TenantRoute {
+  method: HTTPMethods
+  url: string
+  schema: FastifySchema | undefined
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the tenant subtree, as registered (decorated on the root by buildApp): what the isolation tests sweep. */
+    tenantRoutes: TenantRoute[]
+  }
   interface FastifyRequest {
     /** Set by the tenant hook: the caller's tenant, active. Only inside the tenant subtree. */
     tenant: TenantLocation
@@ -20,6 +30,9 @@ declare module 'fastify' {
 
 const tenantScope: FastifyPluginAsync = async (app) => {
   app.decorateRequest('tenant', null as unknown as TenantLocation)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) app.tenantRoutes.push({ method, url: route.url, schema: route.schema })
+  })
 
   // Before validation: a caller without a valid tenant learns nothing about the route, not even its schema.
   app.addHook('preValidation', async (request) => {

@@ -32,10 +32,11 @@ export function noteResponse (note: Note) {
   }
 }
 
+// Null first: with type coercion on, ajv would otherwise turn a null into "" through the string branch.
 const NoteFields = {
   title: Type.String({ minLength: 1, maxLength: 500 }),
-  content: Type.Union([Type.String({ maxLength: MAX_CONTENT }), Type.Null()]),
-  category_id: Type.Union([Uuid, Type.Null()]),
+  content: Type.Union([Type.Null(), Type.String({ maxLength: MAX_CONTENT })]),
+  category_id: Type.Union([Type.Null(), Uuid]),
 }
 const CreateNote = Type.Object({ title: NoteFields.title, content: Type.Optional(NoteFields.content), category_id: Type.Optional(NoteFields.category_id) })
 const UpdateNote = Type.Object({ title: Type.Optional(NoteFields.title), content: Type.Optional(NoteFields.content), category_id: Type.Optional(NoteFields.category_id) }, { minProperties: 1 })
