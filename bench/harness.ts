@@ -1,0 +1,120 @@
+// Shared bench plumbing: a throwaway PostgreSQL per bench, the real app on it, percentiles, and the result table + JSON.
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import postgres from 'postgres'
+import { buildApp, type BuildAppOptions } from '../src/app.ts'
+import { bootstrapPlatformAdmin } from '../src/auth/bootstrap-admin.ts'
+import { loadConfig, type ResolvedConfig } from '../src/config.ts'
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded-postgres.ts'
+
+export interface BenchServer {
+  server: EmbeddedServer
+  masterUrl: string
+  /** Connections the server has right now, all clients counted. */
+  connections (): Promise<number>
+  close (): Promise<void>
+}
+
+export async function startServer (settings: Record<string, string | number> = {}): Promise<BenchServer> {
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
+  const dataDir = await mkdtemp(join(base, 'tenancy-bench-'))
+  const server = await startEmbeddedPostgres({
+    dataDir,
+    port: 20000 + Math.floor(Math.random() * 20000),
+    password: randomBytes(16).toString('hex'),
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', ...settings },
+  })
+  await ensureDatabase(server.url('postgres'), 'bench_master')
+  const monitor = postgres(server.url('postgres'), { max: 1, onnotice: () => {} })
+  return {
+    server,
+    masterUrl: server.url('bench_master'),
+    connections: async () => {
+      const [row] = await monitor<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'`
+      return row?.n ?? 0
+    },
+    async close () {
+      await monitor.end()
+      await server.stop()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export function benchConfig (masterUrl: string, env: Record<string, string> = {}): ResolvedConfig {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000000', ...env })
+  return { ...config, databaseUrl: masterUrl, jwtSecret: randomBytes(32).toString('hex'), tenantDbSecret: randomBytes(32).toString('hex') }
+}
+
+export async function benchApp (masterUrl: string, env: Record<string, string> = {}, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  return buildApp(benchConfig(masterUrl, env), { logger: false, ...options })
+}
+
+export const PASSWORD = 'a bench passphrase 1'
+
+export async function adminToken (app: FastifyInstance): Promise<string> {
+  await bootstrapPlatformAdmin(app.master.db, { email: 'bench@platform.test', password: PASSWORD })
+  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'bench@platform.test', password: PASSWORD } })
+  return response.json().access_token as string
+}
+
+/** Provisions `count` tenants, `concurrency` at a time; returns their slugs and owners' access tokens. */
+export async function provisionTenants (app: FastifyInstance, count: number, concurrency = 4): Promise<Array<{ slug: string, token: string }>> {
+  const slugs = Array.from({ length: count }, (_, i) => `bench_${i.toString().padStart(4, '0')}`)
+  const tenants: Array<{ slug: string, token: string }> = []
+  let next = 0
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < slugs.length) {
+      const slug = slugs[next++] as string
+      await app.provisioner.provision({ slug, name: slug, owner: { email: `owner@${slug}.test`, password: PASSWORD } })
+      tenants.push({ slug, token: app.jwt.sign({ sub: slug, tid: slug, role: 'owner', jti: slug }) })
+    }
+  }))
+  return tenants.sort((a, b) => a.slug.localeCompare(b.slug))
+}
+
+export function percentile (values: number[], p: number): number {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
+}
+
+export function round (value: number, digits = 1): number {
+  return Number(value.toFixed(digits))
+}
+
+/** Prints the rows as a table and writes `{ bench, when, machine, rows, notes }` to bench/results/<name>.json. */
+export async function report (name: string, rows: Array<Record<string, unknown>>, notes: Record<string, unknown> = {}): Promise<void> {
+  console.log(`\n${name}`)
+  console.table(rows)
+  for (const [key, value] of Object.entries(notes)) console.log(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+  const directory = new URL('./results/', import.meta.url)
+  await mkdir(directory, { recursive: true })
+  const { cpus, totalmem } = await import('node:os')
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30), node: process.version }
+  await writeFile(new URL(`${name}.json`, directory), JSON.stringify({ bench: name, when: new Date().toISOString(), machine, rows, notes }, null, 2) + '\n')
+}
+
+/** Zipf-distributed indexes in [0, n): a few tenants get most of the traffic, as in real SaaS. */
+export function zipf (n: number, s = 1.1): () => number {
+  const weights = Array.from({ length: n }, (_, k) => 1 / (k + 1) ** s)
+  const total = weights.reduce((a, b) => a + b, 0)
+  const cumulative: number[] = []
+  let sum = 0
+  for (const weight of weights) cumulative.push((sum += weight / total))
+  return () => {
+    const r = Math.random()
+    let lo = 0
+    let hi = n - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if ((cumulative[mid] as number) < r) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+}
