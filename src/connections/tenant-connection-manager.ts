@@ -68,6 +68,8 @@ export interface ConnectionManagerStats {
 interface PoolEntry {
   connection: TenantConnection
   leases: number
+  /** Used again since it opened: kept over pools used once (segmented LRU). */
+  protected: boolean
   /** Set once the entry has left the LRU: it is draining and will close. */
   drain?: { done: Promise<void>, finished: () => void, timer: NodeJS.Timeout, ending: boolean }
 }
@@ -109,8 +111,12 @@ export class TenantConnectionManager {
     for (;;) {
       if (this.#closed) throw new ConnectionManagerClosedError()
       let entry = this.#pools.get(slug)
-      if (entry !== undefined) this.#hits++
-      else entry = await this.#openOnce(slug)
+      if (entry !== undefined) {
+        this.#hits++
+        if (!entry.protected) this.#protect(entry)
+      } else {
+        entry = await this.#openOnce(slug)
+      }
       // An entry retired between its open and this line is closing: go round and get a fresh one.
       if (entry.drain !== undefined) continue
       entry.leases++
@@ -122,7 +128,9 @@ export class TenantConnectionManager {
           if (released) return
           released = true
           leased.leases--
-          if (leased.drain !== undefined && leased.leases === 0) this.#end(leased, this.#options.drainTimeoutSeconds)
+          if (leased.leases > 0) return
+          if (leased.drain !== undefined) this.#end(leased, this.#options.drainTimeoutSeconds)
+          else if (this.#slots.waiting > 0) this.#evictForWaiters()
         },
       }
     }
@@ -199,7 +207,7 @@ export class TenantConnectionManager {
       void sql.end({ timeout: 0 }).catch(() => {}).finally(() => { this.#slots.release() })
       throw new TenantDatabaseUnavailableError({ cause: error })
     }
-    const entry: PoolEntry = { connection: { slug, sql, db: drizzle(sql, { schema: tenantSchema }) }, leases: 0 }
+    const entry: PoolEntry = { connection: { slug, sql, db: drizzle(sql, { schema: tenantSchema }) }, leases: 0, protected: false }
     this.#options.observer?.opened?.(slug, (performance.now() - started) / 1000)
     const opening = this.#opening.get(slug)
     if (this.#closed || (opening !== undefined && this.#cancelled.has(opening))) {
@@ -220,9 +228,45 @@ export class TenantConnectionManager {
     await handedOver
   }
 
-  /** Each queued open needs one pool to drain; evict least recently used pools until enough are draining. */
+  /**
+   * Each queued open needs one pool to close. Evict idle pools until enough are closing: pools used only once
+   * first, then the others, least recently used first. A busy pool is never chosen (it is hot, and evicting it only
+   * makes its next request miss); when every pool is busy, the next lease release calls this again.
+   */
   #evictForWaiters (): void {
-    while (this.#slots.waiting > this.#draining.size && this.#pools.size > 0) this.#pools.pop()
+    let needed = this.#slots.waiting - this.#draining.size
+    if (needed <= 0) return
+    const chosen: string[] = []
+    for (const wantProtected of [false, true]) {
+      for (const [slug, entry] of this.#pools.rentries() as Generator<[string, PoolEntry]>) {
+        if (needed === 0) break
+        if (entry.leases > 0 || entry.protected !== wantProtected || chosen.includes(slug)) continue
+        chosen.push(slug)
+        needed--
+      }
+    }
+    for (const slug of chosen) this.#pools.delete(slug)
+  }
+
+  /**
+   * Segmented LRU: a pool used a second time joins the protected segment, which keeps all but a tenth of the
+   * pools; past that its least recently used member goes back on probation. One-off tenants then churn through
+   * the probation pools instead of pushing out the tenants that keep coming back. (LRU alone: about 10 points
+   * lower hit rate for Zipf traffic, see bench/many-tenants.)
+   */
+  #protect (entry: PoolEntry): void {
+    const limit = this.#options.maxTenants - Math.max(1, Math.round(this.#options.maxTenants / 10))
+    if (limit <= 0) return
+    entry.protected = true
+    let count = 0
+    for (const candidate of this.#pools.values()) if (candidate.protected) count++
+    if (count <= limit) return
+    for (const candidate of this.#pools.rvalues() as Generator<PoolEntry>) {
+      if (candidate.protected && candidate !== entry) {
+        candidate.protected = false
+        return
+      }
+    }
   }
 
   /** Out of the LRU: ends now if unleased, else when its last lease is released or the drain timeout passes. */
