@@ -54,7 +54,7 @@ export async function benchApp (masterUrl: string, env: Record<string, string> =
   return buildApp(benchConfig(masterUrl, env), { logger: false, ...options })
 }
 
-export const PASSWORD = 'a bench passphrase 1'
+export const PASSWORD = 'a sturdy harness phrase 7'
 
 export async function adminToken (app: FastifyInstance): Promise<string> {
   await bootstrapPlatformAdmin(app.master.db, { email: 'bench@platform.test', password: PASSWORD })

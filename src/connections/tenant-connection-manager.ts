@@ -196,6 +196,8 @@ export class TenantConnectionManager {
       idle_timeout: this.#options.idleTimeoutSeconds,
       connect_timeout: this.#options.connectTimeoutSeconds,
       onnotice: () => {},
+      // No array types of our own: skip the pg_type query postgres.js would run on every new connection.
+      fetch_types: false,
       connection: { application_name: this.#options.applicationName ?? 'tenancy' },
     })
     try {
