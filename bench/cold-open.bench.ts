@@ -2,7 +2,7 @@
 // same request once the pool is warm, over many tenants, through the whole HTTP stack.
 import { benchApp, percentile, provisionTenants, report, round, startServer } from './harness.ts'
 
-const TENANTS = 60
+const TENANTS = 151
 
 export async function run (): Promise<void> {
   const server = await startServer()
