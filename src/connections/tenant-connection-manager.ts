@@ -146,8 +146,9 @@ export class TenantConnectionManager {
   /** Closes every pool, waiting for in-flight work up to the drain timeout. Later calls to `get` fail. */
   async close (): Promise<void> {
     this.#closed = true
-    await Promise.allSettled(this.#opening.values())
+    // Pools first: opens queued for a slot get one as these drain, then see the manager closed.
     this.#pools.clear()
+    await Promise.allSettled(this.#opening.values())
     await Promise.all([...this.#draining].map((entry) => entry.drain?.done))
   }
 
@@ -185,6 +186,10 @@ export class TenantConnectionManager {
   async #open (slug: string): Promise<PoolEntry> {
     const target = await this.#options.locate(slug)
     await this.#claimSlot()
+    if (this.#closed) {
+      this.#slots.release()
+      throw new ConnectionManagerClosedError()
+    }
     const started = performance.now()
     const sql = postgres({
       host: target.host,

@@ -166,3 +166,17 @@ t.test('6. close ends every pool and later gets fail clearly', async (t) => {
   t.match(pools.stats(), { openPools: 0, draining: 0 })
   await t.rejects(pools.get(tenants.slugs[0] as string), { code: 'CONNECTION_MANAGER_CLOSED', statusCode: 503 })
 })
+
+t.test('6b. close with an open queued behind a busy pool: the open fails clearly and nothing is left', async (t) => {
+  const tenants = await createTenantDatabases(t, 2)
+  const [a, b] = tenants.slugs as [string, string]
+  const { manager: pools, connections } = manager(t, tenants, { maxTenants: 1 })
+  const held = await pools.lease(a)
+  const queued = pools.get(b)
+  await eventually(async () => pools.stats().opening === 1)
+  const closing = pools.close()
+  held.release()
+  await closing
+  await t.rejects(queued, { code: 'CONNECTION_MANAGER_CLOSED' })
+  t.equal(await connections(), 0)
+})
