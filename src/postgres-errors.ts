@@ -1,4 +1,4 @@
-// SQLSTATE codes the application handles, and how to read one through drizzle's wrapping of driver errors.
+// SQLSTATE codes the application handles, and how to read them through drizzle's wrapping of driver errors.
 
 export const UNIQUE_VIOLATION = '23505'
 export const FOREIGN_KEY_VIOLATION = '23503'
@@ -6,13 +6,33 @@ export const FOREIGN_KEY_VIOLATION = '23503'
 export const OBJECT_IN_USE = '55006'
 export const DUPLICATE_DATABASE = '42P04'
 
-/** drizzle wraps postgres.js errors (DrizzleQueryError); the SQLSTATE is on the error or its cause. */
-export function sqlState (error: unknown): string | undefined {
+/** The codes on an error and its causes: drizzle wraps postgres.js errors (DrizzleQueryError), ours wrap both. */
+function codesOf (error: unknown): string[] {
+  const codes: string[] = []
   let current: unknown = error
-  for (let depth = 0; depth < 3 && current !== null && typeof current === 'object'; depth++) {
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+    if (typeof code === 'string') codes.push(code)
     current = (current as { cause?: unknown }).cause
   }
-  return undefined
+  return codes
+}
+
+export function sqlState (error: unknown): string | undefined {
+  return codesOf(error).find((code) => /^[0-9A-Z]{5}$/.test(code))
+}
+
+// Connection-level failures: the database is down, full, gone or refusing us, not the request being wrong.
+const UNAVAILABLE = new Set([
+  'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', // postgres.js
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', // the socket
+  '53300', // too_many_connections
+  '57P01', '57P02', '57P03', // admin_shutdown, crash_shutdown, cannot_connect_now
+  '3D000', // invalid_catalog_name: the database was dropped under us
+  '28000', '28P01', // invalid authorization: the role was disabled or its password changed
+])
+
+/** True when a query failed because a database could not be reached: a 503 to retry, not a 500. */
+export function isDatabaseUnavailable (error: unknown): boolean {
+  return codesOf(error).some((code) => UNAVAILABLE.has(code) || code.startsWith('08'))
 }

@@ -1,6 +1,7 @@
 // The RFC 7807 problem document: its schema (shared by every route's error responses) and how errors become one.
 import { STATUS_CODES } from 'node:http'
 import { Type, type Static } from 'typebox'
+import { isDatabaseUnavailable } from '../postgres-errors.ts'
 
 export const Problem = Type.Object({
   type: Type.String(),
@@ -34,6 +35,9 @@ export function problemFrom (error: AnyError): ProblemDocument {
         message: issue.message ?? 'is invalid',
       })),
     }
+  }
+  if (status === 500 && isDatabaseUnavailable(error)) {
+    return { ...problemFor(503, 'DATABASE_UNAVAILABLE'), detail: 'A database this request needs cannot be reached right now' }
   }
   // A 5xx never shows its message: it may carry SQL, hosts or other internals. Declared 503s are written for clients.
   const shown = status < 500 || (status === 503 && error.code !== undefined && !error.code.startsWith('FST_'))

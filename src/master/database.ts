@@ -11,9 +11,11 @@ export interface MasterDatabase {
   close (): Promise<void>
 }
 
-export function connectMaster (url: string, options: { max?: number } = {}): MasterDatabase {
+export const MASTER_POOL_SIZE = 10
+
+export function connectMaster (url: string): MasterDatabase {
   const sql = postgres(url, {
-    max: options.max ?? 10,
+    max: MASTER_POOL_SIZE,
     idle_timeout: 60,
     connect_timeout: 5,
     onnotice: () => {},

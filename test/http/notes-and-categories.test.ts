@@ -100,4 +100,15 @@ t.test('errors: 400 with errors, 415, 413, 404, X-Tenant mismatch 403, no token 
   t.notMatch(down.body, /tenant_|role|login/i, 'no server detail leaks')
   await withAdmin((sql) => sql`alter role ${sql(`tenant_${a.slug}`)} login`)
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/notes', headers })).statusCode, 200, 'and it recovers on the next request')
+
+  // Now with the pool already open: its connections are cut and cannot come back.
+  await withAdmin(async (sql) => {
+    await sql`alter role ${sql(`tenant_${a.slug}`)} nologin`
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where usename = ${`tenant_${a.slug}`}`
+  })
+  const cut = await app.inject({ method: 'GET', url: '/api/v1/notes', headers })
+  t.equal(cut.statusCode, 503, 'a warm pool that loses its database is a 503, not a 500')
+  t.ok(Number(cut.headers['retry-after']) > 0)
+  t.match(cut.json(), { type: 'urn:tenancy:problem:database-unavailable' })
+  await withAdmin((sql) => sql`alter role ${sql(`tenant_${a.slug}`)} login`)
 })

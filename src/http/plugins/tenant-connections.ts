@@ -1,8 +1,10 @@
 // Decorates the app with the tenant directory and the TenantConnectionManager, and closes the pools with the app.
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import { TenantConnectionManager } from '../../connections/tenant-connection-manager.ts'
 import { TenantNotFoundError, TenantSuspendedError } from '../../errors.ts'
+import { MASTER_POOL_SIZE } from '../../master/database.ts'
 import { createTenantDirectory, type TenantDirectory } from '../../master/tenant-directory.ts'
 import { createTenantsRepository } from '../../master/tenants-repository.ts'
 import { createTenantMigrator, type TenantMigrator } from '../../provisioning/tenant-migrator.ts'
@@ -46,12 +48,24 @@ export default fp(async function tenantConnections (app) {
     },
   })
 
+  await warnIfOverBudget(app, config.pool.maxTenants * config.pool.maxConnectionsPerTenant)
   registerPoolMetrics(app.metrics.registry, manager)
   app.decorate('tenantDirectory', directory)
   app.decorate('tenantConnections', manager)
   app.decorate('tenantMigrator', migrator)
   app.addHook('onClose', async () => { await manager.close() })
 }, { name: 'tenant-connections', dependencies: ['config', 'master-database', 'metrics'] })
+
+/** A budget the server cannot honour turns into refused connections under load: say so at start-up. */
+async function warnIfOverBudget (app: FastifyInstance, budget: number): Promise<void> {
+  const [row] = await app.master.sql<{ available: number }[]>`
+    select current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int as available`
+  const available = row?.available ?? Number.POSITIVE_INFINITY
+  if (budget + MASTER_POOL_SIZE > available) {
+    app.log.warn({ budget, masterPool: MASTER_POOL_SIZE, available },
+      'POOL_MAX_TENANTS x POOL_MAX_CONNECTIONS_PER_TENANT plus the master pool exceeds the connections the server allows; requests will get 503s under load')
+  }
+}
 
 /** Pool figures are read from the manager's own counters when scraped, so the request path pays nothing for them. */
 function registerPoolMetrics (registry: import('prom-client').Registry, manager: TenantConnectionManager): void {
