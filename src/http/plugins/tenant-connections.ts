@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import { TenantConnectionManager } from '../../connections/tenant-connection-manager.ts'
-import { TenantNotFoundError, TenantSuspendedError } from '../../errors.ts'
 import { MASTER_POOL_SIZE } from '../../master/database.ts'
 import { createTenantDirectory, type TenantDirectory } from '../../master/tenant-directory.ts'
 import { createTenantsRepository } from '../../master/tenants-repository.ts'
@@ -27,9 +26,7 @@ export default fp(async function tenantConnections (app) {
   const manager = new TenantConnectionManager({
     ...config.pool,
     async locate (slug) {
-      const tenant = await directory.lookup(slug)
-      if (tenant === undefined || tenant.status === 'provisioning' || tenant.status === 'deleting') throw new TenantNotFoundError()
-      if (tenant.status === 'suspended') throw new TenantSuspendedError()
+      const tenant = await directory.serving(slug)
       // Behind after a deploy: migrate before the first query. The manager's single flight makes this once per process.
       if (tenant.schemaVersion < migrator.latestVersion) {
         await migrator.migrate(slug)

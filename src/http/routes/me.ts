@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { checkPasswordPolicy, hashPassword } from '../../auth/passwords.ts'
-import { TenantNotFoundError, TenantSuspendedError, UnauthorizedError } from '../../errors.ts'
+import { UnauthorizedError } from '../../errors.ts'
 import { createUsersRepository } from '../../master/users-repository.ts'
 import { bearer, problems } from '../schemas.ts'
 import { DisplayName, Password, UserResponse, userResponse } from '../users-schema.ts'
@@ -15,10 +15,7 @@ const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
   async function scopeOf (request: FastifyRequest): Promise<string | null> {
     const claims = await app.authenticate(request)
     if (claims.tid === undefined) return null
-    const tenant = await app.tenantDirectory.lookup(claims.tid)
-    if (tenant === undefined || tenant.status === 'provisioning' || tenant.status === 'deleting') throw new TenantNotFoundError()
-    if (tenant.status === 'suspended') throw new TenantSuspendedError()
-    return tenant.id
+    return (await app.tenantDirectory.serving(claims.tid)).id
   }
 
   async function caller (request: FastifyRequest) {

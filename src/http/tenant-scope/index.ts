@@ -2,7 +2,7 @@
 // for the routes below, so no platform route can reach a tenant database by accident.
 import type { FastifyPluginAsync, FastifySchema, HTTPMethods } from 'fastify'
 import type { TenantDb, TenantLease } from '../../connections/tenant-connection-manager.ts'
-import { ForbiddenError, TenantNotFoundError, TenantSuspendedError } from '../../errors.ts'
+import { ForbiddenError } from '../../errors.ts'
 import type { TenantLocation } from '../../master/tenants-repository.ts'
 import categoryRoutes from './categories.ts'
 import noteRoutes from './notes.ts'
@@ -40,9 +40,7 @@ const tenantScope: FastifyPluginAsync = async (app) => {
     if (claims.tid === undefined) throw new ForbiddenError('This route is for users of a tenant')
     const named = request.headers['x-tenant']
     if (named !== undefined && named !== claims.tid) throw new ForbiddenError('X-Tenant does not match the tenant of the token')
-    const tenant = await app.tenantDirectory.lookup(claims.tid)
-    if (tenant === undefined || tenant.status === 'provisioning' || tenant.status === 'deleting') throw new TenantNotFoundError()
-    if (tenant.status === 'suspended') throw new TenantSuspendedError()
+    const tenant = await app.tenantDirectory.serving(claims.tid)
     request.tenant = tenant
     request.log = request.log.child({ tenant: tenant.slug })
   })
