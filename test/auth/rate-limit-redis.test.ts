@@ -1,0 +1,64 @@
+// Rate limits with REDIS_URL: one count across instances; while Redis is unreachable, each instance counts on its own.
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { Redis } from 'ioredis'
+import t from 'tap'
+import { buildApp } from '../../src/app.ts'
+import { adminToken, bearer, buildTestApp, createTenant } from '../helpers/app.ts'
+
+const redisUrl = process.env.TEST_REDIS_URL
+
+/** A port nothing listens on. */
+async function closedPort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+const categories = (app: FastifyInstance, token: string) => app.inject({ method: 'GET', url: '/api/v1/categories', headers: bearer(token) })
+
+const failedLogin = (app: FastifyInstance, email: string, tenant: string, remoteAddress = `10.${randomBytes(3).join('.')}`) =>
+  app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress, payload: { email, password: 'wrong password!', tenant } })
+
+t.test('with Redis unreachable, each instance still enforces the limits and keeps serving', async (t) => {
+  const app = await buildTestApp(t, { REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, RATE_LIMIT_MAX: '4', LOGIN_RATE_LIMIT_MAX: '2' })
+  const tenant = await createTenant(app, await adminToken(app))
+
+  const codes = []
+  for (let i = 0; i < 5; i++) codes.push((await categories(app, tenant.token)).statusCode)
+  t.same(codes, [200, 200, 200, 200, 429], 'the per-tenant limit holds in memory')
+
+  const logins = []
+  for (let i = 0; i < 3; i++) logins.push((await failedLogin(app, tenant.ownerEmail, tenant.slug, '10.9.9.9')).statusCode)
+  t.same(logins, [401, 401, 429], 'so do the failed-login limits')
+})
+
+if (redisUrl !== undefined) {
+  t.test('with Redis, two instances share one count', async (t) => {
+    const first = await buildTestApp(t, { REDIS_URL: redisUrl, RATE_LIMIT_MAX: '4', LOGIN_RATE_LIMIT_MAX: '3' })
+    const second = await buildApp(first.config, { logger: false })
+    t.teardown(() => second.close())
+    const redis = new Redis(redisUrl)
+    t.teardown(() => redis.quit())
+    const tenant = await createTenant(first, await adminToken(first))
+
+    await t.test('requests of one tenant, spread over both instances', async (t) => {
+      const codes = []
+      for (const app of [first, second, first, second, first, second]) codes.push((await categories(app, tenant.token)).statusCode)
+      t.same(codes, [200, 200, 200, 200, 429, 429])
+    })
+
+    await t.test('failed logins for one email, from a new address each time, spread over both instances', async (t) => {
+      const codes = []
+      for (const app of [first, second, first, second]) codes.push((await failedLogin(app, tenant.ownerEmail, tenant.slug)).statusCode)
+      t.same(codes, [401, 401, 401, 429])
+      t.equal(await redis.get(`tenancy:rate-limit:login:email:${tenant.ownerEmail}`), '3', 'counted in Redis, under the namespace')
+      t.ok(await redis.pttl(`tenancy:rate-limit:login:email:${tenant.ownerEmail}`) > 0, 'and expiring with the window')
+    })
+  })
+}
