@@ -13,6 +13,10 @@ export class ConnectionSlots {
     return this.#inUse
   }
 
+  get free (): number {
+    return this.capacity - this.#inUse
+  }
+
   get waiting (): number {
     return this.#waiters.length
   }

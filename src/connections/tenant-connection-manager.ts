@@ -79,6 +79,8 @@ export class TenantConnectionManager {
   readonly #pools: LRUCache<string, PoolEntry>
   readonly #opening = new Map<string, Promise<PoolEntry>>()
   readonly #slots: ConnectionSlots
+  /** Slots kept free, so that a cold tenant's open does not wait for another pool to close first (5%, none below 20). */
+  readonly #spare: number
   readonly #draining = new Set<PoolEntry>()
   /** Opens in flight whose tenant was evicted meanwhile: their pool must not be cached. */
   readonly #cancelled = new Set<Promise<PoolEntry>>()
@@ -91,6 +93,7 @@ export class TenantConnectionManager {
   constructor (options: TenantConnectionManagerOptions) {
     this.#options = options
     this.#slots = new ConnectionSlots(options.maxTenants)
+    this.#spare = Math.floor(options.maxTenants / 20)
     this.#pools = new LRUCache<string, PoolEntry>({
       // A safety net only: slots keep live pools below this, so the LRU never evicts on its own.
       max: options.maxTenants,
@@ -130,7 +133,7 @@ export class TenantConnectionManager {
           leased.leases--
           if (leased.leases > 0) return
           if (leased.drain !== undefined) this.#end(leased, this.#options.drainTimeoutSeconds)
-          else if (this.#slots.waiting > 0) this.#evictForWaiters()
+          else this.#evictIdle()
         },
       }
     }
@@ -223,7 +226,7 @@ export class TenantConnectionManager {
     } else {
       this.#pools.set(slug, entry)
       // After the waiters on this open have taken their leases, pools may be evicted for queued opens.
-      setImmediate(() => { this.#evictForWaiters() })
+      setImmediate(() => { this.#evictIdle() })
     }
     return entry
   }
@@ -231,17 +234,17 @@ export class TenantConnectionManager {
   async #claimSlot (): Promise<void> {
     if (this.#slots.tryTake()) return
     const handedOver = this.#slots.wait()
-    this.#evictForWaiters()
+    this.#evictIdle()
     await handedOver
   }
 
   /**
-   * Each queued open needs one pool to close. Evict idle pools until enough are closing: pools used only once
-   * first, then the others, least recently used first. A busy pool is never chosen (it is hot, and evicting it only
-   * makes its next request miss); when every pool is busy, the next lease release calls this again.
+   * Each queued open needs one pool to close, and the spare slots should be free. Evict idle pools until enough are
+   * closing: pools used only once first, then the others, least recently used first. A busy pool is never chosen (it
+   * is hot, and evicting it only makes its next request miss); when every pool is busy, the next release calls this again.
    */
-  #evictForWaiters (): void {
-    let needed = this.#slots.waiting - this.#draining.size
+  #evictIdle (): void {
+    let needed = this.#slots.waiting + this.#spare - this.#slots.free - this.#draining.size
     if (needed <= 0) return
     const chosen: string[] = []
     for (const wantProtected of [false, true]) {

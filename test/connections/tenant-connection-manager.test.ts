@@ -87,6 +87,17 @@ t.test('3. bounded: pools and server connections stay within budget under load o
   t.ok(pools.stats().evictions > 0, 'least recently used pools were evicted')
 })
 
+t.test('3b. at capacity, one slot in twenty stays free: the next cold tenant does not wait for a pool to close', async (t) => {
+  const tenants = await createTenantDatabases(t, 22)
+  const { manager: pools, connections } = manager(t, tenants, { maxTenants: 20, maxConnectionsPerTenant: 1 })
+  for (const slug of tenants.slugs.slice(0, 19)) await pools.get(slug)
+  t.match(pools.stats(), { openPools: 19, evictions: 0 }, 'below the spare, nothing is evicted')
+  for (const slug of tenants.slugs.slice(19)) await pools.get(slug)
+  await eventually(async () => pools.stats().draining === 0)
+  t.match(pools.stats(), { openPools: 19, evictions: 3 }, 'each open past nineteen closes the least recently used idle pool')
+  t.equal(await connections(), 19)
+})
+
 t.test('4. graceful: an evicted pool lets in-flight queries finish while the tenant gets a fresh pool', async (t) => {
   const tenants = await createTenantDatabases(t, 1)
   const [slug] = tenants.slugs as [string]

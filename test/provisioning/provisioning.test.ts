@@ -3,6 +3,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { PROVISIONING_STEPS, type ProvisioningStep } from '../../src/provisioning/provisioner.ts'
 import { tenantMigrations } from '../../src/migrator.ts'
+import { TENANT_SCRAM_ITERATIONS } from '../../src/tenant-database/identity.ts'
 import { adminToken, bearer, buildTestApp, createTenant, login, randomSlug, STRONG_PASSWORD, type TestApp } from '../helpers/app.ts'
 import { withAdmin } from '../helpers/database.ts'
 
@@ -18,7 +19,7 @@ function provision (app: TestApp, admin: string, slug: string) {
 async function serverState (slug: string) {
   return withAdmin(async (sql) => {
     const [database] = await sql`select datconnlimit, pg_get_userbyid(datdba) as owner, datacl::text as acl from pg_database where datname = ${`tenant_${slug}`}`
-    const [role] = await sql`select rolconnlimit, rolsuper, rolcreatedb, rolcreaterole from pg_roles where rolname = ${`tenant_${slug}`}`
+    const [role] = await sql`select rolconnlimit, rolsuper, rolcreatedb, rolcreaterole, rolpassword from pg_authid where rolname = ${`tenant_${slug}`}`
     return { database, role }
   })
 }
@@ -43,6 +44,7 @@ t.test('a 201 means: database migrated and seeded, owned by its own capped role,
   t.match(database, { owner: `tenant_${slug}`, datconnlimit: limit })
   t.notMatch(database?.acl, /(^|[{,])=/, 'PUBLIC has no privileges on the database')
   t.match(role, { rolconnlimit: limit, rolsuper: false, rolcreatedb: false, rolcreaterole: false })
+  t.match(role?.rolpassword, new RegExp(`^SCRAM-SHA-256\\$${TENANT_SCRAM_ITERATIONS}:[A-Za-z0-9+/=]{24}\\$`), 'a SCRAM verifier with our round count, never a plain or md5 password')
 
   const { response: owner, tokens } = await login(app, { email: `owner@${slug}.test`, password: STRONG_PASSWORD, tenant: slug })
   t.equal(owner.statusCode, 200)
