@@ -1,6 +1,6 @@
 // Cold open: the first request to a tenant whose pool is closed (connect, authenticate, first query) against the
 // same request once the pool is warm, over many tenants, through the whole HTTP stack.
-import { benchApp, percentile, provisionTenants, report, round, startServer } from './harness.ts'
+import { analyzeTenants, benchApp, percentile, provisionTenants, report, round, startServer } from './harness.ts'
 
 const TENANTS = 151
 
@@ -9,6 +9,7 @@ export async function run (): Promise<void> {
   const app = await benchApp(server.masterUrl)
   try {
     const tenants = await provisionTenants(app, TENANTS)
+    await analyzeTenants(server, tenants.map((tenant) => tenant.slug))
     const cold: number[] = []
     const warm: number[] = []
     const get = async (token: string) => {

@@ -66,10 +66,31 @@ export async function provisionTenants (app: FastifyInstance, count: number, con
   return tenants.sort((a, b) => a.slug.localeCompare(b.slug))
 }
 
+/**
+ * VACUUM ANALYZE every tenant database, as autovacuum would in the minutes after they were made: otherwise its
+ * workers analyze hundreds of fresh databases while the bench runs, and take turns with whatever is being measured.
+ */
+export async function analyzeTenants (server: BenchServer, slugs: string[]): Promise<void> {
+  for (const slug of slugs) {
+    const sql = postgres(server.server.url(`tenant_${slug}`), { max: 1, onnotice: () => {} })
+    try {
+      await sql`vacuum analyze`
+    } finally {
+      await sql.end()
+    }
+  }
+}
+
 export function percentile (values: number[], p: number): number {
   if (values.length === 0) return NaN
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
+}
+
+export function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle] as number : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 export function round (value: number, digits = 1): number {
