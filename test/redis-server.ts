@@ -21,7 +21,8 @@ async function onPath (command: string): Promise<string | undefined> {
   return undefined
 }
 
-async function freePort (): Promise<number> {
+/** A loopback port nothing listens on (at the time of asking). */
+export async function freePort (): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1')
   await once(server, 'listening')
   const { port } = server.address() as { port: number }

@@ -240,19 +240,22 @@ export class TenantConnectionManager {
 
   /**
    * Each queued open needs one pool to close, and the spare slots should be free. Evict idle pools until enough are
-   * closing: pools used only once first, then the others, least recently used first. A busy pool is never chosen (it
-   * is hot, and evicting it only makes its next request miss); when every pool is busy, the next release calls this again.
+   * closing, least recently used first: pools used only once first, then, for queued opens only, the others (a spare
+   * slot is not worth a returning tenant's pool). A busy pool is never chosen (it is hot, and evicting it only makes
+   * its next request miss); when every pool is busy, the next release calls this again.
    */
   #evictIdle (): void {
     let needed = this.#slots.waiting + this.#spare - this.#slots.free - this.#draining.size
     if (needed <= 0) return
+    let forWaiters = this.#slots.waiting - this.#draining.size
     const chosen: string[] = []
     for (const wantProtected of [false, true]) {
       for (const [slug, entry] of this.#pools.rentries() as Generator<[string, PoolEntry]>) {
-        if (needed === 0) break
+        if (needed === 0 || (wantProtected && forWaiters <= 0)) break
         if (entry.leases > 0 || entry.protected !== wantProtected || chosen.includes(slug)) continue
         chosen.push(slug)
         needed--
+        forWaiters--
       }
     }
     for (const slug of chosen) this.#pools.delete(slug)

@@ -1,24 +1,13 @@
 // Rate limits with REDIS_URL: one count across instances; while Redis is unreachable, each instance counts on its own.
 import { randomBytes } from 'node:crypto'
-import { once } from 'node:events'
-import { createServer } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { adminToken, bearer, buildTestApp, createTenant } from '../helpers/app.ts'
+import { freePort } from '../redis-server.ts'
 
 const redisUrl = process.env.TEST_REDIS_URL
-
-/** A port nothing listens on. */
-async function closedPort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 const categories = (app: FastifyInstance, token: string) => app.inject({ method: 'GET', url: '/api/v1/categories', headers: bearer(token) })
 
@@ -26,7 +15,7 @@ const failedLogin = (app: FastifyInstance, email: string, tenant: string, remote
   app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress, payload: { email, password: 'wrong password!', tenant } })
 
 t.test('with Redis unreachable, each instance still enforces the limits and keeps serving', async (t) => {
-  const app = await buildTestApp(t, { REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, RATE_LIMIT_MAX: '4', LOGIN_RATE_LIMIT_MAX: '2' })
+  const app = await buildTestApp(t, { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMIT_MAX: '4', LOGIN_RATE_LIMIT_MAX: '2' })
   const tenant = await createTenant(app, await adminToken(app))
 
   const codes = []

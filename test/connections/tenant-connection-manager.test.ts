@@ -98,6 +98,26 @@ t.test('3b. at capacity, one slot in twenty stays free: the next cold tenant doe
   t.equal(await connections(), 19)
 })
 
+t.test('3c. the spare slot is made by closing one-off tenants only, never a returning tenant\'s pool', async (t) => {
+  const tenants = await createTenantDatabases(t, 20)
+  const { manager: pools } = manager(t, tenants, { maxTenants: 20, maxConnectionsPerTenant: 1 })
+  const regulars = tenants.slugs.slice(0, 18)
+  for (const slug of regulars) {
+    await pools.get(slug)
+    await pools.get(slug)
+  }
+  const visits = await Promise.all(tenants.slugs.slice(18).map((slug) => pools.lease(slug)))
+  // The post-open eviction is scheduled with setImmediate; one more turn lets it run.
+  await new Promise(setImmediate)
+  t.match(pools.stats(), { openPools: 20, evictions: 0 }, 'while the one-off tenants are busy, no regular is closed')
+  for (const lease of visits) lease.release()
+  await eventually(async () => pools.stats().evictions === 1 && pools.stats().draining === 0)
+  t.match(pools.stats(), { openPools: 19 }, 'once one is idle, it makes the spare slot')
+  const { misses } = pools.stats()
+  for (const slug of regulars) await pools.get(slug)
+  t.equal(pools.stats().misses, misses, 'every regular is still pooled')
+})
+
 t.test('4. graceful: an evicted pool lets in-flight queries finish while the tenant gets a fresh pool', async (t) => {
   const tenants = await createTenantDatabases(t, 1)
   const [slug] = tenants.slugs as [string]
