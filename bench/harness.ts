@@ -6,6 +6,7 @@ import postgres from 'postgres'
 import { buildApp, type BuildAppOptions } from '../src/app.ts'
 import { bootstrapPlatformAdmin } from '../src/auth/bootstrap-admin.ts'
 import { loadConfig, type ResolvedConfig } from '../src/config.ts'
+import { tenantDatabaseName } from '../src/tenant-database/identity.ts'
 import { ensureDatabase, startThrowawayPostgres, type EmbeddedServer } from '../src/embedded-postgres.ts'
 
 export interface BenchServer {
@@ -72,7 +73,7 @@ export async function provisionTenants (app: FastifyInstance, count: number, con
  */
 export async function analyzeTenants (server: BenchServer, slugs: string[]): Promise<void> {
   for (const slug of slugs) {
-    const sql = postgres(server.server.url(`tenant_${slug}`), { max: 1, onnotice: () => {} })
+    const sql = postgres(server.server.url(tenantDatabaseName(slug)), { max: 1, onnotice: () => {} })
     try {
       await sql`vacuum analyze`
     } finally {
@@ -87,6 +88,7 @@ export function percentile (values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
 }
 
+/** The middle value; the mean of the two middle ones for an even count. */
 export function median (values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = sorted.length >> 1

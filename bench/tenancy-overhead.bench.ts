@@ -9,7 +9,7 @@ import { page } from '../src/pagination.ts'
 import { createNotesRepository } from '../src/tenant-database/notes-repository.ts'
 import * as tenantSchema from '../src/tenant-database/schema.ts'
 import { databaseUrl } from '../src/tenant-database/admin.ts'
-import { benchApp, provisionTenants, report, round, startServer } from './harness.ts'
+import { benchApp, median, provisionTenants, report, round, startServer } from './harness.ts'
 
 const TENANTS = 50
 const ROUNDS = 3
@@ -54,7 +54,6 @@ export async function run (): Promise<void> {
       ours.push(await measure(true))
       plain.push(await measure(false))
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
     const oursRps = median(ours.map((r) => r.rps))
     const plainRps = median(plain.map((r) => r.rps))
     await report('tenancy-overhead', [

@@ -9,7 +9,7 @@ import { page } from '../src/pagination.ts'
 import { createNotesRepository } from '../src/tenant-database/notes-repository.ts'
 import * as tenantSchema from '../src/tenant-database/schema.ts'
 import { tenantRoleName, tenantRolePassword } from '../src/tenant-database/identity.ts'
-import { benchApp, provisionTenants, report, round, startServer } from './harness.ts'
+import { benchApp, median, provisionTenants, report, round, startServer } from './harness.ts'
 
 const ROUNDS = 3
 const SECONDS = 6
@@ -58,7 +58,6 @@ export async function run (): Promise<void> {
       ours.push(await measure('/api/v1/notes'))
       baseline.push(await measure('/bench/static-notes'))
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
     const oursRps = median(ours.map((r) => r.rps))
     const staticRps = median(baseline.map((r) => r.rps))
     await report('warm-path', [
