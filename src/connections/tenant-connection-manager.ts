@@ -6,6 +6,7 @@ import postgres, { type Sql } from 'postgres'
 import { ConnectionManagerClosedError, TenantDatabaseUnavailableError } from '../errors.ts'
 import * as tenantSchema from '../tenant-database/schema.ts'
 import { ConnectionSlots } from './connection-slots.ts'
+import { EvictionPolicy } from './eviction-policy.ts'
 
 export type TenantDb = PostgresJsDatabase<typeof tenantSchema>
 
@@ -68,8 +69,6 @@ export interface ConnectionManagerStats {
 interface PoolEntry {
   connection: TenantConnection
   leases: number
-  /** Used again since it opened: kept over pools used once (segmented LRU). */
-  protected: boolean
   /** Set once the entry has left the LRU: it is draining and will close. */
   drain?: { done: Promise<void>, finished: () => void, timer: NodeJS.Timeout, ending: boolean }
 }
@@ -81,6 +80,7 @@ export class TenantConnectionManager {
   readonly #slots: ConnectionSlots
   /** Slots kept free, so that a cold tenant's open does not wait for another pool to close first (5%, none below 20). */
   readonly #spare: number
+  readonly #policy: EvictionPolicy
   readonly #draining = new Set<PoolEntry>()
   /** Opens in flight whose tenant was evicted meanwhile: their pool must not be cached. */
   readonly #cancelled = new Set<Promise<PoolEntry>>()
@@ -94,6 +94,7 @@ export class TenantConnectionManager {
     this.#options = options
     this.#slots = new ConnectionSlots(options.maxTenants)
     this.#spare = Math.floor(options.maxTenants / 20)
+    this.#policy = new EvictionPolicy(options.maxTenants)
     this.#pools = new LRUCache<string, PoolEntry>({
       // A safety net only: slots keep live pools below this, so the LRU never evicts on its own.
       max: options.maxTenants,
@@ -111,12 +112,12 @@ export class TenantConnectionManager {
 
   /** The tenant's connection, kept open (even if evicted meanwhile) until `release` is called. */
   async lease (slug: string): Promise<TenantLease> {
+    this.#policy.record(slug)
     for (;;) {
       if (this.#closed) throw new ConnectionManagerClosedError()
       let entry = this.#pools.get(slug)
       if (entry !== undefined) {
         this.#hits++
-        if (!entry.protected) this.#protect(entry)
       } else {
         entry = await this.#openOnce(slug)
       }
@@ -217,7 +218,7 @@ export class TenantConnectionManager {
       void sql.end({ timeout: 0 }).catch(() => {}).finally(() => { this.#slots.release() })
       throw new TenantDatabaseUnavailableError({ cause: error })
     }
-    const entry: PoolEntry = { connection: { slug, sql, db: drizzle(sql, { schema: tenantSchema }) }, leases: 0, protected: false }
+    const entry: PoolEntry = { connection: { slug, sql, db: drizzle(sql, { schema: tenantSchema }) }, leases: 0 }
     this.#options.observer?.opened?.(slug, (performance.now() - started) / 1000)
     const opening = this.#opening.get(slug)
     if (this.#closed || (opening !== undefined && this.#cancelled.has(opening))) {
@@ -239,47 +240,15 @@ export class TenantConnectionManager {
   }
 
   /**
-   * Each queued open needs one pool to close, and the spare slots should be free. Evict idle pools until enough are
-   * closing, least recently used first: pools used only once first, then, for queued opens only, the others (a spare
-   * slot is not worth a returning tenant's pool). A busy pool is never chosen (it is hot, and evicting it only makes
-   * its next request miss); when every pool is busy, the next release calls this again.
+   * Each queued open needs one pool to close, and the spare slots should be free: the policy picks idle pools to close
+   * (never a busy one: it is hot, and closing it only makes its next request open it again). When none qualifies, the
+   * queued open waits: requests are short, and each release calls this again.
    */
   #evictIdle (): void {
-    let needed = this.#slots.waiting + this.#spare - this.#slots.free - this.#draining.size
+    const needed = this.#slots.waiting + this.#spare - this.#slots.free - this.#draining.size
     if (needed <= 0) return
-    let forWaiters = this.#slots.waiting - this.#draining.size
-    const chosen: string[] = []
-    for (const wantProtected of [false, true]) {
-      for (const [slug, entry] of this.#pools.rentries() as Generator<[string, PoolEntry]>) {
-        if (needed === 0 || (wantProtected && forWaiters <= 0)) break
-        if (entry.leases > 0 || entry.protected !== wantProtected || chosen.includes(slug)) continue
-        chosen.push(slug)
-        needed--
-        forWaiters--
-      }
-    }
-    for (const slug of chosen) this.#pools.delete(slug)
-  }
-
-  /**
-   * Segmented LRU: a pool used a second time joins the protected segment, which keeps all but a tenth of the
-   * pools; past that its least recently used member goes back on probation. One-off tenants then churn through
-   * the probation pools instead of pushing out the tenants that keep coming back. (LRU alone: about 10 points
-   * lower hit rate for Zipf traffic, see bench/many-tenants.)
-   */
-  #protect (entry: PoolEntry): void {
-    const limit = this.#options.maxTenants - Math.max(1, Math.round(this.#options.maxTenants / 10))
-    if (limit <= 0) return
-    entry.protected = true
-    let count = 0
-    for (const candidate of this.#pools.values()) if (candidate.protected) count++
-    if (count <= limit) return
-    for (const candidate of this.#pools.rvalues() as Generator<PoolEntry>) {
-      if (candidate.protected && candidate !== entry) {
-        candidate.protected = false
-        return
-      }
-    }
+    const pools = Array.from(this.#pools.rentries() as Generator<[string, PoolEntry]>, ([slug, entry]) => ({ slug, idle: entry.leases === 0 }))
+    for (const slug of this.#policy.choose(pools, needed)) this.#pools.delete(slug)
   }
 
   /** Out of the LRU: ends now if unleased, else when its last lease is released or the drain timeout passes. */
