@@ -30,28 +30,26 @@ export class EvictionPolicy {
   }
 
   /**
-   * Up to `count` idle pools to close, out of every open pool listed least recently used first. Fewer when the
-   * window's pools are busy: the caller waits for the next release rather than close a kept or a busy pool.
+   * Up to `count` idle pools to close, out of every open pool listed least recently used first: the window's
+   * first, then at most `fromKept` of the kept ones, least recently used first. Fewer when the pools that qualify are
+   * busy: the caller waits for the next release rather than close a busy pool.
    */
-  choose (pools: PoolState[], count: number): string[] {
-    if (count <= 0 || pools.length <= this.kept) return []
-    const counts = pools.map((pool) => this.#frequency.of(pool.slug))
-    // Kept: every count above the kept-th highest, and of those equal to it, the most recently used.
-    const threshold = this.kept === 0 ? Number.POSITIVE_INFINITY : Float64Array.from(counts).sort()[pools.length - this.kept] as number
-    let above = 0
-    let tied = 0
-    for (const value of counts) {
-      if (value > threshold) above++
-      else if (value === threshold) tied++
-    }
-    let tiedInWindow = tied - (this.kept - above)
-    const chosen: string[] = []
-    for (const [i, pool] of pools.entries()) {
-      if (chosen.length === count) break
-      const value = counts[i] as number
-      const inWindow = value < threshold || (value === threshold && tiedInWindow-- > 0)
-      if (inWindow && pool.idle) chosen.push(pool.slug)
-    }
-    return chosen
+  choose (pools: PoolState[], count: number, fromKept = 0): string[] {
+    if (count <= 0) return []
+    const inWindow = this.#window(pools.map((pool) => this.#frequency.of(pool.slug)))
+    const idle = (window: boolean) => pools.filter((pool, i) => pool.idle && inWindow[i] === window).map((pool) => pool.slug)
+    const chosen = idle(true).slice(0, count)
+    return [...chosen, ...idle(false).slice(0, Math.max(0, Math.min(fromKept, count - chosen.length)))]
+  }
+
+  /** For each pool, by its tenant's count (least recently used first), whether it is in the window rather than kept. */
+  #window (counts: number[]): boolean[] {
+    if (counts.length <= this.kept) return counts.map(() => false)
+    if (this.kept === 0) return counts.map(() => true)
+    // Kept: every count above the kept-th highest and, of those equal to it, the most recently used.
+    const threshold = Float64Array.from(counts).sort()[counts.length - this.kept] as number
+    const above = counts.filter((value) => value > threshold).length
+    let tiedInWindow = counts.filter((value) => value === threshold).length - (this.kept - above)
+    return counts.map((value) => value < threshold || (value === threshold && tiedInWindow-- > 0))
   }
 }

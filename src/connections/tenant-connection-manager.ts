@@ -44,6 +44,12 @@ export interface TenantConnectionManagerOptions {
   connectTimeoutSeconds: number
   drainTimeoutSeconds: number
   /**
+   * How long opens may be queued with no slot changing hands before kept pools close for them (default 1 s). Under
+   * load the window's pools turn over within a request's time; a long query in each must not hold newcomers up for
+   * its whole length, while a long queue that keeps moving must not cost the busiest tenants their pools.
+   */
+  keptPoolPatienceMs?: number
+  /**
    * Where the tenant's database is. Throws (a typed not-found or suspended error) for a tenant
    * that must not get a pool; may bring the database up to date before answering.
    */
@@ -80,8 +86,17 @@ export class TenantConnectionManager {
   readonly #slots: ConnectionSlots
   /** Slots kept free, so that a cold tenant's open does not wait for another pool to close first (5%, none below 20). */
   readonly #spare: number
+  /**
+   * Tenants whose pool was closed to keep a spare slot. When one comes back, the tenants in use fit in the slots and a
+   * spare would only churn them: none is kept until a tenant not seen among these arrives.
+   */
+  readonly #sparedFor: LRUCache<string, true>
+  #spareWanted = true
   readonly #policy: EvictionPolicy
   readonly #draining = new Set<PoolEntry>()
+  /** Set when opens have been queued for `keptPoolPatienceMs` with no slot changing hands: kept pools may close for them. */
+  #stalled = false
+  #stallTimer: NodeJS.Timeout | undefined
   /** Opens in flight whose tenant was evicted meanwhile: their pool must not be cached. */
   readonly #cancelled = new Set<Promise<PoolEntry>>()
   #closed = false
@@ -94,6 +109,7 @@ export class TenantConnectionManager {
     this.#options = options
     this.#slots = new ConnectionSlots(options.maxTenants)
     this.#spare = Math.floor(options.maxTenants / 20)
+    this.#sparedFor = new LRUCache({ max: options.maxTenants })
     this.#policy = new EvictionPolicy(options.maxTenants)
     this.#pools = new LRUCache<string, PoolEntry>({
       // A safety net only: slots keep live pools below this, so the LRU never evicts on its own.
@@ -150,6 +166,7 @@ export class TenantConnectionManager {
   /** Closes every pool, waiting for in-flight work up to the drain timeout. Later calls to `get` fail. */
   async close (): Promise<void> {
     this.#closed = true
+    clearTimeout(this.#stallTimer)
     // Pools first: opens queued for a slot get one as these drain, then see the manager closed.
     this.#pools.clear()
     await Promise.allSettled(this.#opening.values())
@@ -179,6 +196,7 @@ export class TenantConnectionManager {
     const inFlight = this.#opening.get(slug)
     if (inFlight !== undefined) return inFlight
     this.#misses++
+    this.#spareWanted = !this.#sparedFor.delete(slug)
     const opening = this.#open(slug).finally(() => {
       this.#opening.delete(slug)
       this.#cancelled.delete(opening)
@@ -236,19 +254,39 @@ export class TenantConnectionManager {
     if (this.#slots.tryTake()) return
     const handedOver = this.#slots.wait()
     this.#evictIdle()
+    this.#stallTimer ??= this.#watchForStall()
     await handedOver
+    // A slot changed hands: the queue is moving. Watch the opens still queued afresh.
+    this.#stalled = false
+    clearTimeout(this.#stallTimer)
+    this.#stallTimer = this.#slots.waiting > 0 && !this.#closed ? this.#watchForStall() : undefined
+  }
+
+  #watchForStall (): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.#stalled = true
+      this.#evictIdle()
+    }, this.#options.keptPoolPatienceMs ?? 1000)
+    timer.unref()
+    return timer
   }
 
   /**
-   * Each queued open needs one pool to close, and the spare slots should be free: the policy picks idle pools to close
-   * (never a busy one: it is hot, and closing it only makes its next request open it again). When none qualifies, the
-   * queued open waits: requests are short, and each release calls this again.
+   * Each queued open needs one pool to close, and the spare slots should be free: the policy picks idle pools to
+   * close (never a busy one: it is hot, and closing it only makes its next request open it again) from the window,
+   * and from the kept pools too once the queue has stalled. When none qualifies, the queued open waits: requests are
+   * short, and each release calls this again.
    */
   #evictIdle (): void {
-    const needed = this.#slots.waiting + this.#spare - this.#slots.free - this.#draining.size
+    const forWaiters = this.#slots.waiting - this.#slots.free - this.#draining.size
+    const needed = forWaiters + (this.#spareWanted ? this.#spare : 0)
     if (needed <= 0) return
     const pools = Array.from(this.#pools.rentries() as Generator<[string, PoolEntry]>, ([slug, entry]) => ({ slug, idle: entry.leases === 0 }))
-    for (const slug of this.#policy.choose(pools, needed)) this.#pools.delete(slug)
+    const fromKept = this.#stalled ? this.#slots.waiting - this.#draining.size : 0
+    for (const [i, slug] of this.#policy.choose(pools, needed, fromKept).entries()) {
+      if (i >= forWaiters) this.#sparedFor.set(slug, true)
+      this.#pools.delete(slug)
+    }
   }
 
   /** Out of the LRU: ends now if unleased, else when its last lease is released or the drain timeout passes. */

@@ -39,6 +39,15 @@ t.test('a busy pool is skipped: fewer are chosen rather than a kept one', async 
   t.same(policy.choose([...idle('a', 'b', 'c', 'd'), { slug: 'x', idle: false }], 1), [])
 })
 
+t.test('for a queued open out of patience, kept pools may close too: the window first, then the least recently used', async (t) => {
+  const policy = policyWith(5, { a: 9, b: 8, c: 7, d: 6, x: 1 })
+  const pools = [...idle('a', 'b', 'c', 'd'), { slug: 'x', idle: false }]
+  t.same(policy.choose(pools, 1, 1), ['a'])
+  t.same(policy.choose(pools, 2, 1), ['a'], 'no more kept pools than allowed')
+  t.same(policy.choose(pools, 1, -1), [], 'a negative allowance is none')
+  t.same(policy.choose(idle('a', 'b', 'c', 'd', 'x'), 2, 1), ['x', 'a'])
+})
+
 t.test('of tenants asked for equally, the more recently used keep their pools', async (t) => {
   const policy = policyWith(5, { p: 2, q: 2, r: 2, s: 2, u: 2, v: 2 })
   t.same(policy.choose(idle('p', 'q', 'r', 's', 'u', 'v'), 6), ['p', 'q'])

@@ -98,10 +98,20 @@ t.test('3b. at capacity, one slot in twenty stays free: the next cold tenant doe
   t.equal(await connections(), 19)
 })
 
+t.test('3b2. with as many tenants in use as slots, the spare slot stops once a tenant it closed comes back', async (t) => {
+  const tenants = await createTenantDatabases(t, 20)
+  const { manager: pools } = manager(t, tenants, { maxTenants: 20, maxConnectionsPerTenant: 1 })
+  for (let round = 0; round < 5; round++) {
+    for (const slug of tenants.slugs) await pools.get(slug)
+    await eventually(async () => pools.stats().draining === 0)
+  }
+  t.match(pools.stats(), { openPools: 20, misses: 21, evictions: 1 }, 'one pool closed for the spare, reopened once, then all twenty kept')
+})
+
 t.test('3c. the busiest tenants keep their pools: a new tenant waits for a turn rather than close one of them', async (t) => {
   const tenants = await createTenantDatabases(t, 6)
   // Five slots: the four tenants asked for most keep theirs, one slot takes turns among the others.
-  const { manager: pools, connections } = manager(t, tenants, { maxTenants: 5, maxConnectionsPerTenant: 1 })
+  const { manager: pools, connections } = manager(t, tenants, { maxTenants: 5, maxConnectionsPerTenant: 1, keptPoolPatienceMs: 60_000 })
   const regulars = tenants.slugs.slice(0, 4)
   const [visitor, newcomer] = tenants.slugs.slice(4) as [string, string]
   for (const slug of regulars) {
@@ -121,6 +131,23 @@ t.test('3c. the busiest tenants keep their pools: a new tenant waits for a turn 
   for (const slug of regulars) await pools.get(slug)
   t.equal(pools.stats().misses, misses, 'every regular is still pooled')
   t.equal(await connections(), 5)
+})
+
+t.test('3d. when the queue stalls behind a long query in the window, a kept pool closes for the queued open', async (t) => {
+  const tenants = await createTenantDatabases(t, 6)
+  const { manager: pools } = manager(t, tenants, { maxTenants: 5, maxConnectionsPerTenant: 1, keptPoolPatienceMs: 50 })
+  const regulars = tenants.slugs.slice(0, 4)
+  const [visitor, newcomer] = tenants.slugs.slice(4) as [string, string]
+  for (const slug of regulars) {
+    for (let i = 0; i < 3; i++) await pools.get(slug)
+  }
+  const longQuery = await pools.lease(visitor)
+  const { sql } = await pools.get(newcomer)
+  t.same((await sql`select current_database() as db`)[0], { db: `tenant_${newcomer}` }, 'the newcomer got its pool while the window was busy')
+  await eventually(async () => pools.stats().draining === 0)
+  t.match(pools.stats(), { openPools: 5, evictions: 1, leases: 1 }, 'one regular\'s pool was closed for it; the visitor still holds its lease')
+  t.same((await longQuery.connection.sql`select 1 as one`)[0], { one: 1 }, 'the busy pool was left alone')
+  longQuery.release()
 })
 
 t.test('4. graceful: an evicted pool lets in-flight queries finish while the tenant gets a fresh pool', async (t) => {
