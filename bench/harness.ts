@@ -14,6 +14,8 @@ export interface BenchServer {
   masterUrl: string
   /** Connections the server has right now, all clients counted. */
   connections (): Promise<number>
+  /** Connections to tenant databases right now: what the pool budget bounds. */
+  tenantConnections (): Promise<number>
   close (): Promise<void>
 }
 
@@ -26,6 +28,11 @@ export async function startServer (settings: Record<string, string | number> = {
     masterUrl: server.url('bench_master'),
     connections: async () => {
       const [row] = await monitor<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'`
+      return row?.n ?? 0
+    },
+    tenantConnections: async () => {
+      const [row] = await monitor<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and datname like 'tenant\_%'`
       return row?.n ?? 0
     },
     async close () {

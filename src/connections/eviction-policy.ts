@@ -11,10 +11,10 @@ export interface PoolState {
  * closing one for a rarer tenant only makes its next request open it again. The other pools, the window, take
  * turns among the other tenants, least recently used first, so a newcomer keeps its pool for a while whatever its
  * count. A fifth rather than fewer, so that enough opens run at once to keep the server busy. (Zipf traffic over
- * 300 tenants: plain LRU opened a pool for 0.41 of requests, this for 0.27; see bench/many-tenants.)
+ * 300 tenants: a segmented LRU opened a pool for 0.41 of requests, this for 0.27; see bench/many-tenants.)
  */
 export class EvictionPolicy {
-  /** How many pools are never chosen: those of the tenants asked for most. */
+  /** How many pools are kept, those of the tenants asked for most: chosen only when the caller allows (`fromKept`). */
   readonly kept: number
   readonly #frequency: RequestFrequency
 
