@@ -2,8 +2,8 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { access, constants } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { delimiter, join } from 'node:path'
+import { freePort } from '../src/free-port.ts'
 
 export interface ThrowawayRedis {
   url: string
@@ -19,16 +19,6 @@ async function onPath (command: string): Promise<string | undefined> {
     } catch {}
   }
   return undefined
-}
-
-/** A loopback port nothing listens on (at the time of asking). */
-export async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
 }
 
 /** Undefined when there is no `redis-server` to start. Memory only: nothing is written to disk. */

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis'
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { adminToken, bearer, buildTestApp, createTenant } from '../helpers/app.ts'
-import { freePort } from '../redis-server.ts'
+import { freePort } from '../../src/free-port.ts'
 
 const redisUrl = process.env.TEST_REDIS_URL
 
