@@ -23,18 +23,17 @@ export async function startServer (settings: Record<string, string | number> = {
   const server = await startThrowawayPostgres(settings)
   await ensureDatabase(server.url('postgres'), 'bench_master')
   const monitor = postgres(server.url('postgres'), { max: 1, onnotice: () => {} })
+  const count = async (tenantsOnly: boolean) => {
+    const [row] = await monitor<{ n: number }[]>`
+      select count(*)::int as n from pg_stat_activity
+      where backend_type = 'client backend' ${tenantsOnly ? monitor`and datname like 'tenant\_%'` : monitor``}`
+    return row?.n ?? 0
+  }
   return {
     server,
     masterUrl: server.url('bench_master'),
-    connections: async () => {
-      const [row] = await monitor<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'`
-      return row?.n ?? 0
-    },
-    tenantConnections: async () => {
-      const [row] = await monitor<{ n: number }[]>`
-        select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and datname like 'tenant\_%'`
-      return row?.n ?? 0
-    },
+    connections: () => count(false),
+    tenantConnections: () => count(true),
     async close () {
       await monitor.end()
       await server.stop()

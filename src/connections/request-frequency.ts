@@ -6,17 +6,17 @@
  * after each halving the counts sum to at most half the sample, and a key at zero is forgotten.
  */
 export class RequestFrequency {
-  readonly sampleSize: number
+  readonly #sampleSize: number
   readonly #counts = new Map<string, number>()
   #recorded = 0
 
   constructor (sampleSize: number) {
-    this.sampleSize = Math.max(1, sampleSize)
+    this.#sampleSize = Math.max(1, sampleSize)
   }
 
   record (key: string): void {
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1)
-    if (++this.#recorded >= this.sampleSize) this.#age()
+    if (++this.#recorded >= this.#sampleSize) this.#age()
   }
 
   of (key: string): number {

@@ -282,8 +282,8 @@ export class TenantConnectionManager {
     const needed = forWaiters + (this.#spareWanted ? this.#spare : 0)
     if (needed <= 0) return
     const pools = Array.from(this.#pools.rentries() as Generator<[string, PoolEntry]>, ([slug, entry]) => ({ slug, idle: entry.leases === 0 }))
-    const fromKept = this.#stalled ? this.#slots.waiting - this.#draining.size : 0
-    for (const [i, slug] of this.#policy.choose(pools, needed, fromKept).entries()) {
+    // Opens queue only when no slot is free, so forWaiters is also how many kept pools a stalled queue may close.
+    for (const [i, slug] of this.#policy.choose(pools, needed, this.#stalled ? forWaiters : 0).entries()) {
       if (i >= forWaiters) this.#sparedFor.set(slug, true)
       this.#pools.delete(slug)
     }
