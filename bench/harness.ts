@@ -16,6 +16,8 @@ export interface BenchServer {
   connections (): Promise<number>
   /** Connections to tenant databases right now: what the pool budget bounds. */
   tenantConnections (): Promise<number>
+  /** Sessions ever started on tenant databases, as the server counts them once they have ended. */
+  tenantSessions (): Promise<number>
   close (): Promise<void>
 }
 
@@ -34,6 +36,11 @@ export async function startServer (settings: Record<string, string | number> = {
     masterUrl: server.url('bench_master'),
     connections: () => count(false),
     tenantConnections: () => count(true),
+    async tenantSessions () {
+      const [row] = await monitor<{ n: number }[]>`
+        select coalesce(sum(sessions), 0)::int as n from pg_stat_database where datname like 'tenant\_%'`
+      return row?.n ?? 0
+    },
     async close () {
       await monitor.end()
       await server.stop()

@@ -88,6 +88,7 @@ export async function run (): Promise<void> {
       let errors = 0
       let peak = 0
       let sampling = true
+      const sessions = await server.tenantSessions()
       const sampler = (async () => {
         while (sampling) {
           peak = Math.max(peak, await server.tenantConnections())
@@ -113,7 +114,8 @@ export async function run (): Promise<void> {
       await strategy.close()
       // Let the server settle back to its idle connections before the next strategy.
       for (let i = 0; i < 250 && (await server.connections()) > idle; i++) await new Promise((resolve) => setTimeout(resolve, 20))
-      return { throughput: latencies.length / elapsed, latencies, errors, peak }
+      const connected = (await server.tenantSessions()) - sessions
+      return { throughput: latencies.length / elapsed, latencies, errors, peak, connected }
     }
 
     const runs = new Map(strategies.map((strategy) => [strategy, [] as Array<Awaited<ReturnType<typeof measure>>>]))
@@ -135,6 +137,7 @@ export async function run (): Promise<void> {
         'p50 ms': round(percentile(latencies, 50), 2),
         'p99 ms': round(percentile(latencies, 99), 2),
         'peak tenant connections': Math.max(...measured.map((run) => run.peak)),
+        'connects per request': round(measured.reduce((sum, run) => sum + run.connected, 0) / (errors + latencies.length), 3),
       }
     })
     const perRequest = runs.get(strategies[3] as Strategy) ?? []

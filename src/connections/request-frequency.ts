@@ -23,6 +23,14 @@ export class RequestFrequency {
     return this.#counts.get(key) ?? 0
   }
 
+  /** How many keys were recorded more often than this one. */
+  above (key: string): number {
+    const count = this.of(key)
+    let above = 0
+    for (const other of this.#counts.values()) if (other > count) above++
+    return above
+  }
+
   get size (): number {
     return this.#counts.size
   }

@@ -75,6 +75,8 @@ export interface ConnectionManagerStats {
 interface PoolEntry {
   connection: TenantConnection
   leases: number
+  /** Most connections the pool may open: one in the window, `maxConnectionsPerTenant` for a kept tenant. */
+  width: number
   /** Set once the entry has left the LRU: it is draining and will close. */
   drain?: { done: Promise<void>, finished: () => void, timer: NodeJS.Timeout, ending: boolean }
 }
@@ -140,6 +142,11 @@ export class TenantConnectionManager {
       // An entry retired between its open and this line is closing: go round and get a fresh one.
       if (entry.drain !== undefined) continue
       entry.leases++
+      // Shared by requests at once, the narrow pool of a tenant now among the busiest: it drains, and the next
+      // request opens the tenant a wide one.
+      if (entry.leases > 1 && entry.width < this.#options.maxConnectionsPerTenant && this.#widthFor(slug) > entry.width) {
+        this.#pools.delete(slug)
+      }
       let released = false
       const leased = entry
       return {
@@ -213,13 +220,14 @@ export class TenantConnectionManager {
       throw new ConnectionManagerClosedError()
     }
     const started = performance.now()
+    const width = this.#widthFor(slug)
     const sql = postgres({
       host: target.host,
       port: target.port,
       database: target.database,
       username: target.username,
       password: target.password,
-      max: this.#options.maxConnectionsPerTenant,
+      max: width,
       idle_timeout: this.#options.idleTimeoutSeconds,
       connect_timeout: this.#options.connectTimeoutSeconds,
       onnotice: () => {},
@@ -236,7 +244,7 @@ export class TenantConnectionManager {
       void sql.end({ timeout: 0 }).catch(() => {}).finally(() => { this.#slots.release() })
       throw new TenantDatabaseUnavailableError({ cause: error })
     }
-    const entry: PoolEntry = { connection: { slug, sql, db: drizzle(sql, { schema: tenantSchema }) }, leases: 0 }
+    const entry: PoolEntry = { connection: { slug, sql, db: drizzle(sql, { schema: tenantSchema }) }, leases: 0, width }
     this.#options.observer?.opened?.(slug, (performance.now() - started) / 1000)
     const opening = this.#opening.get(slug)
     if (this.#closed || (opening !== undefined && this.#cancelled.has(opening))) {
@@ -248,6 +256,17 @@ export class TenantConnectionManager {
       setImmediate(() => { this.#evictIdle() })
     }
     return entry
+  }
+
+  /**
+   * A window pool gets one connection: its tenant is asked for rarely, requests that share its open would each
+   * make postgres.js open another connection (a backend start, several ms) to save each other well under one, and
+   * the pool soon closes anyway. Kept tenants get `maxConnectionsPerTenant`; with one slot, there is no window.
+   */
+  #widthFor (slug: string): number {
+    const { maxConnectionsPerTenant } = this.#options
+    if (this.#policy.kept === 0 || this.#policy.keeps(slug)) return maxConnectionsPerTenant
+    return 1
   }
 
   async #claimSlot (): Promise<void> {

@@ -35,3 +35,15 @@ t.test('memory stays bounded however many distinct keys pass through', async (t)
   for (let i = 0; i < 10_000; i++) frequency.record(`key${i}`)
   t.ok(frequency.size <= 50, `${frequency.size} keys held`)
 })
+
+t.test('above counts the keys recorded more often than one, ties not included', async (t) => {
+  const frequency = new RequestFrequency(100)
+  for (const [key, count] of Object.entries({ a: 5, b: 3, c: 3, d: 1 })) {
+    for (let i = 0; i < count; i++) frequency.record(key)
+  }
+  t.equal(frequency.above('a'), 0)
+  t.equal(frequency.above('b'), 1)
+  t.equal(frequency.above('c'), 1, 'b is tied with c, not above it')
+  t.equal(frequency.above('d'), 3)
+  t.equal(frequency.above('never'), 4, 'a key never recorded is below every recorded one')
+})

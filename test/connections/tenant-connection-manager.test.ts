@@ -150,6 +150,46 @@ t.test('3d. when the queue stalls behind a long query in the window, a kept pool
   longQuery.release()
 })
 
+t.test('3e. a window tenant\'s pool holds one connection; the busiest tenants get maxConnectionsPerTenant, and so does a tenant that joins them', async (t) => {
+  const tenants = await createTenantDatabases(t, 5)
+  const { manager: pools, applicationName } = manager(t, tenants, { maxTenants: 5, maxConnectionsPerTenant: 3 })
+  const regulars = tenants.slugs.slice(0, 4)
+  const [visitor] = tenants.slugs.slice(4) as [string]
+  const connectionsTo = async (slug: string): Promise<number> => {
+    const [row] = await tenants.sql<{ count: number }[]>`
+      select count(*)::int as count from pg_stat_activity where application_name = ${applicationName} and datname = ${`tenant_${slug}`}`
+    return row?.count ?? 0
+  }
+  // Three requests at once, each on its own lease: postgres.js opens a connection for each while the pool allows.
+  const busy = async (slug: string): Promise<void> => {
+    await Promise.all(Array.from({ length: 3 }, async () => {
+      const lease = await pools.lease(slug)
+      try {
+        await lease.connection.sql`select pg_sleep(0.05)`
+      } finally {
+        lease.release()
+      }
+    }))
+  }
+  for (const slug of regulars) {
+    for (let i = 0; i < 5; i++) await pools.get(slug)
+  }
+  await busy(visitor)
+  t.equal(await connectionsTo(visitor), 1, 'the window tenant\'s three requests shared one connection')
+  const [regular] = regulars as [string]
+  await busy(regular)
+  t.equal(await connectionsTo(regular), 3, 'a kept tenant\'s three requests had three')
+
+  // The visitor becomes the busiest tenant: its narrow pool, shared by requests, gives way to a wide one.
+  for (let i = 0; i < 10; i++) await pools.get(visitor)
+  t.equal(pools.stats().evictions, 0)
+  await busy(visitor)
+  await eventually(async () => pools.stats().draining === 0)
+  t.match(pools.stats(), { openPools: 5, evictions: 1 }, 'the narrow pool closed once its requests were done')
+  await busy(visitor)
+  t.equal(await connectionsTo(visitor), 3, 'the visitor\'s requests now have three connections')
+})
+
 t.test('4. graceful: an evicted pool lets in-flight queries finish while the tenant gets a fresh pool', async (t) => {
   const tenants = await createTenantDatabases(t, 1)
   const [slug] = tenants.slugs as [string]
