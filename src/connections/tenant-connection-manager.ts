@@ -75,8 +75,6 @@ export interface ConnectionManagerStats {
 interface PoolEntry {
   connection: TenantConnection
   leases: number
-  /** Most connections the pool may open: one in the window, `maxConnectionsPerTenant` for a kept tenant. */
-  width: number
   /** Set once the entry has left the LRU: it is draining and will close. */
   drain?: { done: Promise<void>, finished: () => void, timer: NodeJS.Timeout, ending: boolean }
 }
@@ -144,7 +142,8 @@ export class TenantConnectionManager {
       entry.leases++
       // Shared by requests at once, the narrow pool of a tenant now among the busiest: it drains, and the next
       // request opens the tenant a wide one.
-      if (entry.leases > 1 && entry.width < this.#options.maxConnectionsPerTenant && this.#widthFor(slug) > entry.width) {
+      const width = entry.connection.sql.options.max
+      if (entry.leases > 1 && width < this.#options.maxConnectionsPerTenant && this.#widthFor(slug) > width) {
         this.#pools.delete(slug)
       }
       let released = false
@@ -220,14 +219,13 @@ export class TenantConnectionManager {
       throw new ConnectionManagerClosedError()
     }
     const started = performance.now()
-    const width = this.#widthFor(slug)
     const sql = postgres({
       host: target.host,
       port: target.port,
       database: target.database,
       username: target.username,
       password: target.password,
-      max: width,
+      max: this.#widthFor(slug),
       idle_timeout: this.#options.idleTimeoutSeconds,
       connect_timeout: this.#options.connectTimeoutSeconds,
       onnotice: () => {},
@@ -244,7 +242,7 @@ export class TenantConnectionManager {
       void sql.end({ timeout: 0 }).catch(() => {}).finally(() => { this.#slots.release() })
       throw new TenantDatabaseUnavailableError({ cause: error })
     }
-    const entry: PoolEntry = { connection: { slug, sql, db: drizzle(sql, { schema: tenantSchema }) }, leases: 0, width }
+    const entry: PoolEntry = { connection: { slug, sql, db: drizzle(sql, { schema: tenantSchema }) }, leases: 0 }
     this.#options.observer?.opened?.(slug, (performance.now() - started) / 1000)
     const opening = this.#opening.get(slug)
     if (this.#closed || (opening !== undefined && this.#cancelled.has(opening))) {
