@@ -27,7 +27,7 @@ export async function run (): Promise<void> {
     const cold: number[] = []
     const coldAfterVacuum: number[] = []
     for (const [i, tenant] of tenants.entries()) {
-      app.tenantConnections.evict(tenant.slug)
+      app.runtime.connections.evict(tenant.slug)
       ;(i % 2 === 0 ? cold : coldAfterVacuum).push(await get(tenant.token))
       warm.push(await get(tenant.token))
     }

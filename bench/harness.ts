@@ -3,11 +3,13 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
-import { buildApp, type BuildAppOptions } from '../src/app.ts'
 import { bootstrapPlatformAdmin } from '../src/auth/bootstrap-admin.ts'
-import { loadConfig, type ResolvedConfig } from '../src/config.ts'
+import { loadConfig } from '../src/config.ts'
+import { ensureDatabase, type EmbeddedServer } from '../src/embedded-postgres.ts'
+import { buildApp } from '../src/http/app.ts'
+import { createRuntime, type RuntimeConfig, type RuntimeOptions } from '../src/runtime.ts'
 import { tenantDatabaseName } from '../src/tenant-database/identity.ts'
-import { ensureDatabase, startThrowawayPostgres, type EmbeddedServer } from '../src/embedded-postgres.ts'
+import { startThrowawayPostgres } from '../test/helpers/throwaway-postgres.ts'
 
 export interface BenchServer {
   server: EmbeddedServer
@@ -48,19 +50,27 @@ export async function startServer (settings: Record<string, string | number> = {
   }
 }
 
-export function benchConfig (masterUrl: string, env: Record<string, string> = {}): ResolvedConfig {
+export function benchConfig (masterUrl: string, env: Record<string, string> = {}): RuntimeConfig {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000000', ...env })
   return { ...config, databaseUrl: masterUrl, jwtSecret: randomBytes(32).toString('hex'), tenantDbSecret: randomBytes(32).toString('hex') }
 }
 
-export async function benchApp (masterUrl: string, env: Record<string, string> = {}, options: BuildAppOptions = {}): Promise<FastifyInstance> {
-  return buildApp(benchConfig(masterUrl, env), { logger: false, ...options })
+export async function benchApp (masterUrl: string, env: Record<string, string> = {}, options: RuntimeOptions = {}): Promise<FastifyInstance> {
+  return benchAppWith(benchConfig(masterUrl, env), options)
+}
+
+/** The app on a runtime of its own, with no request logging; closing the app closes the runtime. */
+export async function benchAppWith (config: RuntimeConfig, options: RuntimeOptions = {}): Promise<FastifyInstance> {
+  const runtime = await createRuntime(config, options)
+  const app = await buildApp(runtime, { logger: false })
+  app.addHook('onClose', async () => { await runtime.close() })
+  return app
 }
 
 export const PASSWORD = 'a sturdy harness phrase 7'
 
 export async function adminToken (app: FastifyInstance): Promise<string> {
-  await bootstrapPlatformAdmin(app.master.db, { email: 'bench@platform.test', password: PASSWORD })
+  await bootstrapPlatformAdmin(app.runtime.master.users, { email: 'bench@platform.test', password: PASSWORD })
   const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'bench@platform.test', password: PASSWORD } })
   return response.json().access_token as string
 }
@@ -73,7 +83,7 @@ export async function provisionTenants (app: FastifyInstance, count: number, con
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < slugs.length) {
       const slug = slugs[next++] as string
-      await app.provisioner.provision({ slug, name: slug, owner: { email: `owner@${slug}.test`, password: PASSWORD } })
+      await app.runtime.lifecycle.provision({ slug, name: slug, owner: { email: `owner@${slug}.test`, password: PASSWORD } })
       tenants.push({ slug, token: app.jwt.sign({ sub: slug, tid: slug, role: 'owner', jti: slug }) })
     }
   }))

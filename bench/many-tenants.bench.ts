@@ -3,9 +3,8 @@
 // The strategies take turns over several rounds (the order rotating), so a noisy neighbour slows them all alike.
 import type { FastifyInstance } from 'fastify'
 import postgres, { type Sql } from 'postgres'
-import { buildApp } from '../src/app.ts'
 import { tenantDatabaseName, tenantRoleName, tenantRolePassword } from '../src/tenant-database/identity.ts'
-import { analyzeTenants, benchApp, median, percentile, provisionTenants, report, round, startServer, zipf } from './harness.ts'
+import { analyzeTenants, benchApp, benchAppWith, median, percentile, provisionTenants, report, round, startServer, zipf } from './harness.ts'
 
 const TENANTS = 300
 const WORKERS = 64
@@ -26,7 +25,7 @@ export async function run (): Promise<void> {
   try {
     const slugs = (await provisionTenants(app, TENANTS)).map((tenant) => tenant.slug)
     await analyzeTenants(server, slugs)
-    const location = await app.tenantDirectory.lookup(slugs[0] as string)
+    const location = await app.runtime.directory.lookup(slugs[0] as string)
     const target = (slug: string) => ({
       host: location?.host, port: location?.port, database: tenantDatabaseName(slug),
       username: tenantRoleName(slug), password: tenantRolePassword(app.config.tenantDbSecret, slug), onnotice: () => {},
@@ -38,24 +37,24 @@ export async function run (): Promise<void> {
     // The same manager with one connection per tenant: postgres.js pipelines a tenant's concurrent queries on it,
     // where with two it opens a second connection as soon as two requests overlap, a backend start that a
     // tenant seen once rarely repays.
-    const single = await buildApp({ ...app.config, pool: { ...app.config.pool, maxConnectionsPerTenant: 1 } }, { logger: false })
+    const single = await benchAppWith({ ...app.config, pool: { ...app.config.pool, maxConnectionsPerTenant: 1 } })
     const managed = (name: string, managerApp: FastifyInstance): Strategy => {
       let requests = 0
       return {
         name,
         async query (slug) {
           requests++
-          const lease = await managerApp.tenantConnections.lease(slug)
+          const lease = await managerApp.runtime.connections.lease(slug)
           try { return await read(lease.connection.sql) } finally { lease.release() }
         },
         close: async () => {
           // Cumulative over the rounds, as are the manager's counters.
-          const { hits, misses, evictions } = managerApp.tenantConnections.stats()
-          const opened = (await managerApp.metrics.poolOpenSeconds.get()).values
+          const { hits, misses, evictions } = managerApp.runtime.connections.stats()
+          const opened = (await managerApp.runtime.metrics.poolOpenSeconds.get()).values
           const sum = opened.find((value) => value.metricName === 'tenant_pool_open_seconds_sum')?.value ?? 0
           const count = opened.find((value) => value.metricName === 'tenant_pool_open_seconds_count')?.value ?? 1
           poolStats[name] = { requests, hits, misses, evictions, 'opens per request': round(misses / requests, 3), 'mean open ms': round((1000 * sum) / count, 1) }
-          for (const slug of slugs) managerApp.tenantConnections.evict(slug)
+          for (const slug of slugs) managerApp.runtime.connections.evict(slug)
         },
       }
     }

@@ -9,7 +9,7 @@ export async function run (): Promise<void> {
   try {
     const rows = []
     for (const [strategy, useTemplate] of [['create then migrate (baseline)', false], ['clone template', true]] as const) {
-      const app = await benchApp(server.masterUrl, {}, { provisioning: { useTemplate } })
+      const app = await benchApp(server.masterUrl, {}, { useTemplate })
       try {
         const token = await adminToken(app)
         const times: number[] = []

@@ -3,8 +3,8 @@
 import autocannon from 'autocannon'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
-import { List, ListQuery } from '../src/http/schemas.ts'
-import { NoteResponse, noteResponse } from '../src/http/tenant-scope/notes.ts'
+import { List, ListQuery } from '../src/http/schemas/common.ts'
+import { NoteResponse, noteResponse } from '../src/http/schemas/notes.ts'
 import { page } from '../src/pagination.ts'
 import { createNotesRepository } from '../src/tenant-database/notes-repository.ts'
 import * as tenantSchema from '../src/tenant-database/schema.ts'
@@ -27,13 +27,13 @@ export async function run (): Promise<void> {
 
     // The baseline: the same handler, schema, JWT check and tenant status look-up, on a pool opened once for this
     // one database. What differs is exactly the TenantConnectionManager (lease, LRU, release).
-    const location = await app.tenantDirectory.lookup(tenant.slug)
+    const location = await app.runtime.directory.lookup(tenant.slug)
     staticSql = postgres({ host: location?.host, port: location?.port, database: location?.databaseName, username: tenantRoleName(tenant.slug), password: tenantRolePassword(app.config.tenantDbSecret, tenant.slug), max: POOL, onnotice: () => {} })
     const staticDb = drizzle(staticSql, { schema: tenantSchema })
     app.get('/bench/static-notes', {
       preValidation: async (request) => {
         const claims = await app.authenticate(request)
-        if ((await app.tenantDirectory.lookup(claims.tid as string))?.status !== 'active') throw new Error('tenant not active')
+        if ((await app.runtime.directory.lookup(claims.tid as string))?.status !== 'active') throw new Error('tenant not active')
       },
       schema: { querystring: ListQuery, response: { 200: List(NoteResponse) } },
     }, async (request) => {

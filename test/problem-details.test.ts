@@ -63,7 +63,7 @@ t.test('an over-long path parameter: 414 as a problem, not Fastify\'s plain JSON
 
 t.test('a number that overflows to Infinity is a 400, not a 500 (ajv-validator/ajv#2212)', async (t) => {
   const app = await appWithEchoRoute(t)
-  const { ListQuery } = await import('../src/http/schemas.ts')
+  const { ListQuery } = await import('../src/http/schemas/common.ts')
   app.get('/list', { schema: { querystring: ListQuery } }, async (request) => request.query)
   for (const limit of ['1e309', '-1e309', 'Infinity']) assertProblem(t, await app.inject({ method: 'GET', url: `/list?limit=${limit}` }), 400)
   t.same((await app.inject({ method: 'GET', url: '/list?limit=7' })).json(), { limit: 7 })

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { access, constants } from 'node:fs/promises'
 import { delimiter, join } from 'node:path'
-import { freePort } from '../src/free-port.ts'
+import { freePort } from './helpers/free-port.ts'
 
 export interface ThrowawayRedis {
   url: string

@@ -1,7 +1,7 @@
 // `npm test`: starts one throwaway PostgreSQL for the whole run (on tmpfs when there is one), unless TEST_DATABASE_URL
 // names a server; and a throwaway Redis when the machine has `redis-server`, unless TEST_REDIS_URL names one.
 import { spawn } from 'node:child_process'
-import { startThrowawayPostgres } from '../src/embedded-postgres.ts'
+import { startThrowawayPostgres } from './helpers/throwaway-postgres.ts'
 import { startThrowawayRedis } from './redis-server.ts'
 
 const args = process.argv.slice(2)

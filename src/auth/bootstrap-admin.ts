@@ -1,7 +1,6 @@
 // Creates the platform admin at start-up when there is none: from ADMIN_EMAIL/ADMIN_PASSWORD, or generated and printed once.
 import { randomBytes } from 'node:crypto'
-import type { MasterDb } from '../master/database.ts'
-import { createUsersRepository } from '../master/users-repository.ts'
+import type { UsersRepository } from '../master/users-repository.ts'
 import { checkPasswordPolicy, hashPassword } from './passwords.ts'
 
 export interface BootstrapResult {
@@ -10,8 +9,7 @@ export interface BootstrapResult {
   generatedPassword?: string
 }
 
-export async function bootstrapPlatformAdmin (db: MasterDb, admin: { email?: string, password?: string }): Promise<BootstrapResult | undefined> {
-  const users = createUsersRepository(db)
+export async function bootstrapPlatformAdmin (users: UsersRepository, admin: { email?: string, password?: string }): Promise<BootstrapResult | undefined> {
   if ((await users.countWithRole(null, 'platform_admin')) > 0) return undefined
   const email = admin.email ?? 'admin@localhost'
   const generatedPassword = admin.password === undefined ? randomBytes(18).toString('base64url') : undefined

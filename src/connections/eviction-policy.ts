@@ -1,9 +1,22 @@
-// Which idle pools close when slots are needed: the busiest tenants keep theirs, the rest take turns.
+// Which idle pools close when slots are needed: the busiest tenants keep theirs, the rest take turns, and a few slots
+// stay free while new tenants keep arriving.
+import { LRUCache } from 'lru-cache'
 import { RequestFrequency } from './request-frequency.ts'
 
 export interface PoolState {
   slug: string
   idle: boolean
+}
+
+/** The slot queue as the manager sees it when it looks for pools to close. */
+export interface SlotPressure {
+  /** Opens waiting for a slot. */
+  waiting: number
+  free: number
+  /** Pools closing already: each will free a slot. */
+  draining: number
+  /** The queue has not moved for a while: kept pools may close for it. */
+  stalled: boolean
 }
 
 /**
@@ -16,13 +29,23 @@ export interface PoolState {
 export class EvictionPolicy {
   /** How many pools are kept, those of the tenants asked for most: chosen only when the caller allows (`fromKept`). */
   readonly kept: number
+  /** Slots kept free, so that a cold tenant's open does not wait for another pool to close first (5%, none below 20). */
+  readonly spare: number
   readonly #frequency: RequestFrequency
+  /**
+   * Tenants whose pool was closed to keep a spare slot. When one comes back, the tenants in use fit in the slots and a
+   * spare would only churn them: none is kept until a tenant not seen among these arrives.
+   */
+  readonly #sparedFor: LRUCache<string, true>
+  #spareWanted = true
 
   constructor (slots: number) {
     this.kept = slots - Math.max(1, Math.round(slots / 5))
+    this.spare = Math.floor(slots / 20)
     // A hundred requests per slot between halvings. TinyLFU's usual ten left the tenants ranked near the last kept
     // pool a few requests apart, so which were kept changed from one sample to the next and their pools reopened.
     this.#frequency = new RequestFrequency(100 * slots)
+    this.#sparedFor = new LRUCache({ max: slots })
   }
 
   /** One request for the tenant, whether or not its pool is open. */
@@ -36,9 +59,39 @@ export class EvictionPolicy {
   }
 
   /**
+   * A window pool gets one connection: its tenant is asked for rarely, requests that share its open would each
+   * make postgres.js open another connection (a backend start, several ms) to save each other well under one, and
+   * the pool soon closes anyway. Kept tenants get `max`; with one slot, there is no window.
+   */
+  widthFor (slug: string, max: number): number {
+    return this.kept === 0 || this.keeps(slug) ? max : 1
+  }
+
+  /** A pool is about to open for the tenant. */
+  opening (slug: string): void {
+    this.#spareWanted = !this.#sparedFor.delete(slug)
+  }
+
+  /**
+   * The idle pools to close now: one for each queued open that free slots and draining pools do not cover, and the
+   * spare slots while they are wanted. Kept pools close only for opens of a stalled queue. Never a busy pool: it is
+   * hot, and closing it only makes its next request open it again; the opens wait for the next release instead.
+   * `pools` lists every open pool, least recently used first; it is called only when some pool is to close, as this
+   * runs on every release.
+   */
+  toClose (slots: SlotPressure, pools: () => PoolState[]): string[] {
+    const forWaiters = slots.waiting - slots.free - slots.draining
+    const needed = forWaiters + (this.#spareWanted ? this.spare : 0)
+    if (needed <= 0) return []
+    // Opens queue only when no slot is free, so forWaiters is also how many kept pools a stalled queue may close.
+    const chosen = this.choose(pools(), needed, slots.stalled ? forWaiters : 0)
+    for (const slug of chosen.slice(Math.max(0, forWaiters))) this.#sparedFor.set(slug, true)
+    return chosen
+  }
+
+  /**
    * Up to `count` idle pools to close, out of every open pool listed least recently used first: the window's
-   * first, then at most `fromKept` of the kept ones, least recently used first. Fewer when the pools that qualify are
-   * busy: the caller waits for the next release rather than close a busy pool.
+   * first, then at most `fromKept` of the kept ones, least recently used first.
    */
   choose (pools: PoolState[], count: number, fromKept = 0): string[] {
     if (count <= 0) return []

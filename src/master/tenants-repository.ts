@@ -18,6 +18,11 @@ export interface TenantLocation {
 
 export type TenantsRepository = ReturnType<typeof createTenantsRepository>
 
+/** A tenant half-made (`provisioning`) or half-deleted (`deleting`) does not exist for anyone but the lifecycle. */
+export function isServing (status: TenantStatus): status is 'active' | 'suspended' {
+  return status === 'active' || status === 'suspended'
+}
+
 export function createTenantsRepository (db: MasterDb) {
   return {
     async findBySlug (slug: string): Promise<Tenant | undefined> {

@@ -10,6 +10,8 @@ function inScope (tenantId: string | null) {
   return tenantId === null ? isNull(users.tenantId) : eq(users.tenantId, tenantId)
 }
 
+export type UsersRepository = ReturnType<typeof createUsersRepository>
+
 export function createUsersRepository (db: MasterDb) {
   return {
     async findById (id: string): Promise<User | undefined> {

@@ -35,16 +35,6 @@ export function createTenantDatabaseAdmin (options: TenantDatabaseAdminOptions) 
     }
   }
 
-  async function roleExists (slug: string): Promise<boolean> {
-    const rows = await sql`select 1 from pg_roles where rolname = ${tenantRoleName(slug)}`
-    return rows.length > 0
-  }
-
-  async function databaseExists (slug: string): Promise<boolean> {
-    const rows = await sql`select 1 from pg_database where datname = ${tenantDatabaseName(slug)}`
-    return rows.length > 0
-  }
-
   async function createRole (slug: string): Promise<void> {
     const verifier = scramVerifier(tenantRolePassword(options.tenantDbSecret, slug))
     // Utility statements take no bind parameters; the verifier is base64 and '$'/':' only, checked before it is inlined.
@@ -93,7 +83,7 @@ export function createTenantDatabaseAdmin (options: TenantDatabaseAdminOptions) 
     await sql`drop database if exists ${sql(tenantDatabaseName(slug))} with (force)`
   }
 
-  return { urlFor, withDatabase, roleExists, databaseExists, createRole, dropRole, createDatabase, grantAccess, dropDatabase }
+  return { urlFor, withDatabase, createRole, dropRole, createDatabase, grantAccess, dropDatabase }
 }
 
 /** The same server and login as `url`, in another database. */

@@ -1,6 +1,6 @@
 // Categories in a tenant's own database. The database is the tenant: no query here needs a tenant filter.
 import { desc, eq, getTableColumns, sql } from 'drizzle-orm'
-import type { TenantDb } from '../connections/tenant-connection-manager.ts'
+import type { TenantDb } from './repositories.ts'
 import { keyset, type Keyset } from '../pagination.ts'
 import { categories, type Category } from './schema.ts'
 

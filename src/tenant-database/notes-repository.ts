@@ -1,6 +1,6 @@
 // Notes in a tenant's own database, newest first, optionally by category.
 import { and, desc, eq, getTableColumns, sql } from 'drizzle-orm'
-import type { TenantDb } from '../connections/tenant-connection-manager.ts'
+import type { TenantDb } from './repositories.ts'
 import { keyset, type Keyset } from '../pagination.ts'
 import { notes, type Note } from './schema.ts'
 

@@ -24,7 +24,7 @@ t.test('refresh rotates: a new pair, the old token stops working, and reusing it
 t.test('refresh tokens are stored hashed', async (t) => {
   const app = await buildTestApp(t)
   const tenant = await createTenant(app, await adminToken(app))
-  const rows = await app.master.sql`select token_hash from refresh_tokens`
+  const rows = await app.runtime.master.sql`select token_hash from refresh_tokens`
   t.ok(rows.length > 0)
   t.notOk(rows.some((row) => row.token_hash === tenant.refreshToken))
 })

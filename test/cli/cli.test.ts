@@ -57,12 +57,12 @@ t.test('tenants create, suspend, activate and drop', async (t) => {
   t.match(created.stdout, `created tenant ${slug}`)
   t.equal((await cli(app, ['tenants', 'create', slug, '--name', 'Again', '--owner-email', 'o@cli.test'])).code, 1, 'a taken slug fails')
   t.equal((await cli(app, ['tenants', 'suspend', slug])).code, 0)
-  const [row] = await app.master.sql`select status from tenants where slug = ${slug}`
+  const [row] = await app.runtime.master.sql`select status from tenants where slug = ${slug}`
   t.equal(row?.status, 'suspended')
   t.equal((await cli(app, ['tenants', 'activate', slug])).code, 0)
   const refused = await cli(app, ['tenants', 'drop', slug])
   t.equal(refused.code, 1, 'drop needs --yes')
   t.equal((await cli(app, ['tenants', 'drop', slug, '--yes'])).code, 0)
-  const [gone] = await app.master.sql`select count(*)::int as n from tenants where slug = ${slug}`
+  const [gone] = await app.runtime.master.sql`select count(*)::int as n from tenants where slug = ${slug}`
   t.equal(gone?.n, 0)
 })

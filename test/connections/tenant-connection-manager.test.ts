@@ -1,24 +1,26 @@
 // The connection manager's invariants, each checked against a real PostgreSQL and its pg_stat_activity.
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { TenantConnectionManager, type TenantConnectionManagerOptions, type TenantConnectionTarget } from '../../src/connections/tenant-connection-manager.ts'
+import { TenantConnectionManager, type TenantConnectionManagerOptions } from '../../src/connections/tenant-connection-manager.ts'
+import { postgresConnector, type TenantConnectionTarget, type TenantPoolOptions } from '../../src/connections/tenant-pool.ts'
 import { TenantNotFoundError } from '../../src/errors.ts'
 import { createTenantDatabases, eventually } from '../helpers/tenant-databases.ts'
 
 type Tenants = Awaited<ReturnType<typeof createTenantDatabases>>
 
-function manager (t: { teardown (fn: () => unknown): void }, tenants: Tenants, options: Partial<TenantConnectionManagerOptions> = {}) {
+type Options = Partial<TenantConnectionManagerOptions> & Partial<TenantPoolOptions>
+
+function manager (t: { teardown (fn: () => unknown): void }, tenants: Tenants, options: Options = {}) {
   const applicationName = `test_${randomBytes(4).toString('hex')}`
   const located: string[] = []
+  const { idleTimeoutSeconds = 30, connectTimeoutSeconds = 5, ...rest } = options
   const instance = new TenantConnectionManager({
     maxTenants: 5,
     maxConnectionsPerTenant: 2,
-    idleTimeoutSeconds: 30,
-    connectTimeoutSeconds: 5,
     drainTimeoutSeconds: 5,
-    applicationName,
     locate: async (slug) => { located.push(slug); return tenants.target(slug) },
-    ...options,
+    connect: postgresConnector({ idleTimeoutSeconds, connectTimeoutSeconds, applicationName }),
+    ...rest,
   })
   t.teardown(() => instance.close())
   return { manager: instance, applicationName, located, connections: () => tenants.connections(applicationName) }

@@ -1,17 +1,18 @@
 // Builds the real application against a fresh master database and removes everything it made when the test ends.
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { buildApp, type BuildAppOptions } from '../../src/app.ts'
 import { bootstrapPlatformAdmin } from '../../src/auth/bootstrap-admin.ts'
-import { loadConfig, type ResolvedConfig } from '../../src/config.ts'
-import { templateNameFor } from '../../src/provisioning/template.ts'
+import { loadConfig } from '../../src/config.ts'
+import { buildApp } from '../../src/http/app.ts'
+import { templateNameFor } from '../../src/lifecycle/template.ts'
+import { createRuntime, type Runtime, type RuntimeConfig, type RuntimeOptions } from '../../src/runtime.ts'
 import { createDatabase, withAdmin } from './database.ts'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
 export type TestApp = FastifyInstance & { masterDatabaseName: string }
 
-export function testConfig (databaseUrl: string, env: Record<string, string> = {}): ResolvedConfig {
+export function testConfig (databaseUrl: string, env: Record<string, string> = {}): RuntimeConfig {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env })
   return {
     ...config,
@@ -21,16 +22,36 @@ export function testConfig (databaseUrl: string, env: Record<string, string> = {
   }
 }
 
-export async function buildTestApp (t: Teardown, env: Record<string, string> = {}, options: BuildAppOptions = {}): Promise<TestApp> {
+/** A runtime on a fresh master database of the test server, closed and removed (tenants too) when the test ends. */
+export async function buildTestRuntime (t: Teardown, env: Record<string, string> = {}, options: RuntimeOptions = {}): Promise<Runtime & { masterDatabaseName: string }> {
   const master = await createDatabase('master')
   t.teardown(async () => {
     await dropTenantsOf(master.name)
     await master.drop()
     await withAdmin((sql) => sql`drop database if exists ${sql(templateNameFor(master.name))} with (force)`)
   })
-  const app = await buildApp(testConfig(master.url, env), { logger: false, ...options })
+  const runtime = await createRuntime(testConfig(master.url, env), options)
+  t.teardown(() => runtime.close())
+  return Object.assign(runtime, { masterDatabaseName: master.name })
+}
+
+/** The real HTTP application on a test runtime. */
+export async function buildTestApp (t: Teardown, env: Record<string, string> = {}, options: RuntimeOptions = {}): Promise<TestApp> {
+  const runtime = await buildTestRuntime(t, env, options)
+  // Requests are logged only when the test gives the runtime a logger.
+  const app = await buildApp(runtime, options.log === undefined ? { logger: false } : {})
   t.teardown(() => app.close())
-  return Object.assign(app, { masterDatabaseName: master.name })
+  return Object.assign(app, { masterDatabaseName: runtime.masterDatabaseName })
+}
+
+/** Another instance on the same master database as `app` (its configuration, or changed by `env`): a second process. */
+export async function buildAnotherApp (t: Teardown, app: FastifyInstance, env: Record<string, string> = {}, options: RuntimeOptions = {}): Promise<TestApp> {
+  const config = Object.keys(env).length === 0 ? app.config : { ...testConfig(app.config.databaseUrl, env), jwtSecret: app.config.jwtSecret, tenantDbSecret: app.config.tenantDbSecret }
+  const runtime = await createRuntime(config, options)
+  t.teardown(() => runtime.close())
+  const another = await buildApp(runtime, { logger: false })
+  t.teardown(() => another.close())
+  return Object.assign(another, { masterDatabaseName: (app as TestApp).masterDatabaseName })
 }
 
 /** Tenant databases and roles live on the server, outside the master database: remove the ones this master made. */
@@ -53,7 +74,7 @@ export async function login (app: FastifyInstance, body: Record<string, unknown>
 
 export async function adminToken (app: FastifyInstance): Promise<string> {
   const email = 'root@platform.test'
-  await bootstrapPlatformAdmin(app.master.db, { email, password: STRONG_PASSWORD })
+  await bootstrapPlatformAdmin(app.runtime.master.users, { email, password: STRONG_PASSWORD })
   const { response, tokens } = await login(app, { email, password: STRONG_PASSWORD })
   if (response.statusCode !== 200) throw new Error(`admin login failed: ${response.body}`)
   return tokens.access_token

@@ -1,7 +1,7 @@
 // Bare tenant databases (role + database, no master record) for testing the connection manager directly.
 import { randomBytes } from 'node:crypto'
 import postgres from 'postgres'
-import type { TenantConnectionTarget } from '../../src/connections/tenant-connection-manager.ts'
+import type { TenantConnectionTarget } from '../../src/connections/tenant-pool.ts'
 import { createTenantDatabaseAdmin } from '../../src/tenant-database/admin.ts'
 import { tenantDatabaseName, tenantRoleName, tenantRolePassword } from '../../src/tenant-database/identity.ts'
 import { serverUrl } from './database.ts'

@@ -39,7 +39,7 @@ export async function isolationFixture (t: Teardown, env: Record<string, string>
         categories: await sql`select id, name, updated_at from categories order by id`,
         notes: await sql`select id, title, content, category_id, updated_at from notes order by id`,
       }), `tenant_${a.slug}`),
-      users: await app.master.sql`select u.id, u.email, u.name, u.role, u.password_hash, u.updated_at from users u join tenants t on t.id = u.tenant_id where t.slug = ${a.slug} order by u.id`,
+      users: await app.runtime.master.sql`select u.id, u.email, u.name, u.role, u.password_hash, u.updated_at from users u join tenants t on t.id = u.tenant_id where t.slug = ${a.slug} order by u.id`,
     }),
   }
 }

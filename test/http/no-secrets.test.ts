@@ -29,7 +29,7 @@ t.test('a session over every kind of route never sends a password hash', async (
   await login(app, { email: tenant.ownerEmail, password: 'wrong wrong wrong', tenant: tenant.slug })
   await app.inject({ method: 'DELETE', url: `/api/v1/users/${id}`, headers })
 
-  const hashes = (await app.master.sql<{ hash: string }[]>`select password_hash as hash from users union all select token_hash from refresh_tokens`).map((row) => row.hash)
+  const hashes = (await app.runtime.master.sql<{ hash: string }[]>`select password_hash as hash from users union all select token_hash from refresh_tokens`).map((row) => row.hash)
   t.ok(bodies.length >= 15, `${bodies.length} response bodies inspected`)
   t.ok(hashes.length >= 4, 'there are hashes to look for')
   for (const body of bodies) {

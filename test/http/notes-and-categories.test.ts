@@ -91,7 +91,7 @@ t.test('errors: 400 with errors, 415, 413, 404, X-Tenant mismatch 403, no token 
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/notes' })).statusCode, 401)
 
   // The tenant's role can no longer log in: its database is unreachable for this process.
-  app.tenantConnections.evict(a.slug)
+  app.runtime.connections.evict(a.slug)
   await withAdmin((sql) => sql`alter role ${sql(`tenant_${a.slug}`)} nologin`)
   const down = await app.inject({ method: 'GET', url: '/api/v1/notes', headers })
   t.equal(down.statusCode, 503)

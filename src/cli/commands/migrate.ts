@@ -1,18 +1,9 @@
 // `tenancy migrate` and `tenancy status`: roll the tenant schema out to every tenant, and show where each one is.
 import type { Command } from 'commander'
 import { SingleBar, Presets } from 'cli-progress'
-import pLimit from 'p-limit'
-import { createTenantsRepository } from '../../master/tenants-repository.ts'
-import { tenantMigrations } from '../../migrator.ts'
+import { migrateTenants } from '../../migrations/fleet.ts'
+import { tenantMigrations } from '../../migrations/migrator.ts'
 import { withRuntime } from '../with-runtime.ts'
-
-interface Outcome {
-  slug: string
-  from: number
-  to?: number
-  error?: string
-  ms: number
-}
 
 export function registerMigrateCommands (program: Command): void {
   program.command('migrate')
@@ -22,27 +13,18 @@ export function registerMigrateCommands (program: Command): void {
       if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('--concurrency must be an integer from 1 to 64')
       return n
     })
-    .action(withRuntime(async ({ app }, options: { concurrency?: number }) => {
-      // Building the app has already migrated the master database and the template.
-      const concurrency = options.concurrency ?? app.config.migrateConcurrency
-      const tenants = await createTenantsRepository(app.master.db).listByStatus(['active', 'suspended'])
+    .action(withRuntime(async ({ config, master, migrator }, options: { concurrency?: number }) => {
+      // Starting the runtime has already migrated the master database and the template.
+      const concurrency = options.concurrency ?? config.migrateConcurrency
+      const tenants = await master.tenants.listByStatus(['active', 'suspended'])
       console.log(`master and template are at the latest version; migrating ${tenants.length} tenant(s), ${concurrency} at a time`)
       const bar = new SingleBar({ format: ' {bar} {value}/{total} tenants | {failed} failed | {eta_formatted} left', noTTYOutput: true, notTTYSchedule: 5000 }, Presets.shades_classic)
       bar.start(tenants.length, 0, { failed: 0 })
-      const limit = pLimit(concurrency)
       let failed = 0
-      const outcomes = await Promise.all(tenants.map((tenant) => limit(async (): Promise<Outcome> => {
-        const started = performance.now()
-        try {
-          const to = await app.tenantMigrator.migrate(tenant.slug)
-          return { slug: tenant.slug, from: tenant.schemaVersion, to, ms: performance.now() - started }
-        } catch (error) {
-          failed++
-          return { slug: tenant.slug, from: tenant.schemaVersion, error: (error as Error).message, ms: performance.now() - started }
-        } finally {
-          bar.increment({ failed })
-        }
-      })))
+      const outcomes = await migrateTenants(migrator, tenants, {
+        concurrency,
+        onDone: (outcome) => { bar.increment({ failed: outcome.error === undefined ? failed : ++failed }) },
+      })
       bar.stop()
       for (const outcome of outcomes) {
         const result = outcome.error === undefined ? `v${outcome.from} -> v${outcome.to}` : `FAILED: ${outcome.error}`
@@ -56,9 +38,9 @@ export function registerMigrateCommands (program: Command): void {
   program.command('status')
     .description("each tenant's schema version against the latest")
     .option('--json', 'print JSON')
-    .action(withRuntime(async ({ app }, options: { json?: boolean }) => {
+    .action(withRuntime(async ({ master }, options: { json?: boolean }) => {
       const latest = tenantMigrations.latestVersion
-      const tenants = await createTenantsRepository(app.master.db).listByStatus(['active', 'suspended', 'provisioning', 'deleting'])
+      const tenants = await master.tenants.listByStatus(['active', 'suspended', 'provisioning', 'deleting'])
       const rows = tenants.map((tenant) => ({ slug: tenant.slug, status: tenant.status, schema_version: tenant.schemaVersion, latest, behind: latest - tenant.schemaVersion }))
       if (options.json === true) console.log(JSON.stringify(rows, null, 2))
       else if (rows.length === 0) console.log(`no tenants (latest tenant schema version: ${latest})`)

@@ -1,6 +1,5 @@
 // `tenancy tenants …`: create, list, show, suspend, activate and drop tenants.
 import type { Command } from 'commander'
-import { createTenantsRepository } from '../../master/tenants-repository.ts'
 import type { Tenant } from '../../master/schema.ts'
 import { withRuntime } from '../with-runtime.ts'
 
@@ -18,18 +17,18 @@ export function registerTenantCommands (program: Command): void {
     .requiredOption('--owner-email <email>', "the owner's email")
     .option('--owner-name <name>', "the owner's name")
     .option('--owner-password <password>', "the owner's password (default: the TENANCY_OWNER_PASSWORD variable)")
-    .action(withRuntime(async ({ app }, slug: string, options: { name: string, ownerEmail: string, ownerName?: string, ownerPassword?: string }) => {
+    .action(withRuntime(async ({ lifecycle }, slug: string, options: { name: string, ownerEmail: string, ownerName?: string, ownerPassword?: string }) => {
       const password = options.ownerPassword ?? process.env.TENANCY_OWNER_PASSWORD
       if (password === undefined) throw new Error('give the owner a password with --owner-password or TENANCY_OWNER_PASSWORD')
-      const { tenant } = await app.provisioner.provision({ slug, name: options.name, owner: { email: options.ownerEmail, password, name: options.ownerName } })
+      const { tenant } = await lifecycle.provision({ slug, name: options.name, owner: { email: options.ownerEmail, password, name: options.ownerName } })
       console.log(`created tenant ${tenant.slug} (database ${tenant.databaseName}, schema version ${tenant.schemaVersion})`)
     }))
 
   tenants.command('list')
     .description('list every tenant')
     .option('--json', 'print JSON')
-    .action(withRuntime(async ({ app }, options: { json?: boolean }) => {
-      const rows = (await createTenantsRepository(app.master.db).listByStatus(['active', 'suspended', 'provisioning', 'deleting'])).map(describe)
+    .action(withRuntime(async ({ master }, options: { json?: boolean }) => {
+      const rows = (await master.tenants.listByStatus(['active', 'suspended', 'provisioning', 'deleting'])).map(describe)
       if (options.json === true) console.log(JSON.stringify(rows, null, 2))
       else if (rows.length === 0) console.log('no tenants')
       else console.table(rows)
@@ -38,8 +37,8 @@ export function registerTenantCommands (program: Command): void {
   tenants.command('show')
     .description("show one tenant's record")
     .argument('<slug>')
-    .action(withRuntime(async ({ app }, slug: string) => {
-      const tenant = await createTenantsRepository(app.master.db).findBySlug(slug)
+    .action(withRuntime(async ({ master }, slug: string) => {
+      const tenant = await master.tenants.findBySlug(slug)
       if (tenant === undefined) throw new Error(`no tenant "${slug}"`)
       console.log(JSON.stringify(describe(tenant), null, 2))
     }))
@@ -47,12 +46,11 @@ export function registerTenantCommands (program: Command): void {
   for (const [command, status, verb] of [['suspend', 'suspended', 'suspended'], ['activate', 'active', 'reactivated']] as const) {
     tenants.command(command)
       .description(command === 'suspend'
-        ? "refuse the tenant's requests and logins (403); running servers notice within TENANT_CACHE_TTL_SECONDS"
+        ? "refuse the tenant's requests and logins (403) and close its pools; running servers are told at once"
         : 'serve a suspended tenant again')
       .argument('<slug>')
-      .action(withRuntime(async ({ app }, slug: string) => {
-        const updated = await createTenantsRepository(app.master.db).update(slug, { status })
-        if (updated === undefined) throw new Error(`no active or suspended tenant "${slug}"`)
+      .action(withRuntime(async ({ lifecycle }, slug: string) => {
+        await lifecycle.update(slug, { status })
         console.log(`${verb} ${slug}`)
       }))
   }
@@ -61,9 +59,9 @@ export function registerTenantCommands (program: Command): void {
     .description("delete a tenant: its database, role, users and tokens (irreversible)")
     .argument('<slug>')
     .option('--yes', 'confirm: without it nothing is dropped')
-    .action(withRuntime(async ({ app }, slug: string, options: { yes?: boolean }) => {
+    .action(withRuntime(async ({ lifecycle }, slug: string, options: { yes?: boolean }) => {
       if (options.yes !== true) throw new Error(`dropping ${slug} deletes its database for good; repeat with --yes`)
-      await app.provisioner.deprovision(slug)
+      await lifecycle.remove(slug)
       console.log(`dropped ${slug}`)
     }))
 }

@@ -51,4 +51,4 @@ export default fp(async function auth (app) {
       if (!roles.includes(claims.role)) throw new ForbiddenError('Your role does not allow this')
     }
   })
-}, { name: 'auth', dependencies: ['config'] })
+}, { name: 'auth' })

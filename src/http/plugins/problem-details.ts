@@ -1,7 +1,7 @@
 // Turns every error, ours and Fastify's own (404, 400, 413, 415, 429), into an application/problem+json response.
 import fp from 'fastify-plugin'
 import { RETRY_AFTER_SECONDS } from '../../errors.ts'
-import { Problem, problemFor, problemFrom } from '../problem.ts'
+import { Problem, problemFor, problemFrom } from '../schemas/problem.ts'
 
 export default fp(async function problemDetails (app) {
   app.addSchema(Problem)

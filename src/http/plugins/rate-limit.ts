@@ -33,4 +33,4 @@ export default fp(async function rateLimits (app) {
       message: `Rate limit exceeded; retry in ${context.after}`,
     }),
   })
-}, { name: 'rate-limit', dependencies: ['config', 'auth'] })
+}, { name: 'rate-limit', dependencies: ['auth'] })

@@ -5,11 +5,9 @@ import { Type } from 'typebox'
 import { burnPasswordCheck, verifyPassword } from '../../auth/passwords.ts'
 import { issueTokens, tokenPair } from '../../auth/tokens.ts'
 import { InvalidCredentialsError, InvalidRefreshTokenError, LoginRateLimitedError, TenantSuspendedError } from '../../errors.ts'
-import { createRefreshTokensRepository } from '../../master/refresh-tokens-repository.ts'
-import { createTenantsRepository } from '../../master/tenants-repository.ts'
-import { createUsersRepository } from '../../master/users-repository.ts'
+import { isServing } from '../../master/tenants-repository.ts'
 import { isValidSlug } from '../../tenant-database/identity.ts'
-import { problems } from '../schemas.ts'
+import { problems } from '../schemas/common.ts'
 
 const TokenPair = Type.Object({
   access_token: Type.String(),
@@ -27,9 +25,7 @@ const LoginBody = Type.Object({
 const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 200 }) })
 
 const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const users = createUsersRepository(app.master.db)
-  const tenants = createTenantsRepository(app.master.db)
-  const refreshTokens = createRefreshTokensRepository(app.master.db, app.config.refreshTokenTtlDays)
+  const { users, tenants, refreshTokens } = app.runtime.master
   const { max, windowMs } = app.config.loginRateLimit
   // Failed attempts are counted per client address and per email; a success costs nothing.
   const failedLogins = [
@@ -56,7 +52,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const slug = request.body.tenant ?? request.headers['x-tenant']
     const email = request.body.email.toLowerCase()
     const tenant = slug === undefined ? undefined : isValidSlug(slug) ? await tenants.findBySlug(slug) : undefined
-    const scopeKnown = slug === undefined || tenant?.status === 'active' || tenant?.status === 'suspended'
+    const scopeKnown = slug === undefined || (tenant !== undefined && isServing(tenant.status))
     const user = scopeKnown ? await users.findByEmail(tenant?.id ?? null, email) : undefined
     // An unknown tenant or email still pays for one argon2 verification: no timing oracle.
     const valid = user === undefined ? (await burnPasswordCheck(request.body.password), false) : await verifyPassword(user.passwordHash, request.body.password)

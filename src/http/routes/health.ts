@@ -16,7 +16,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['health'], summary: 'Readiness: the master database answers', response: { 200: Status, 503: Type.Ref('Problem') } },
   }, async (request) => {
     try {
-      await withTimeout(app.master.sql`select 1`.execute(), READY_TIMEOUT_MS)
+      await withTimeout(app.runtime.master.sql`select 1`.execute(), READY_TIMEOUT_MS)
     } catch (error) {
       request.log.warn({ err: error }, 'master database is not answering')
       throw new MasterDatabaseUnavailableError()

@@ -4,18 +4,17 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { checkPasswordPolicy, hashPassword } from '../../auth/passwords.ts'
 import { UnauthorizedError } from '../../errors.ts'
-import { createUsersRepository } from '../../master/users-repository.ts'
-import { bearer, problems } from '../schemas.ts'
-import { DisplayName, Password, UserResponse, userResponse } from '../users-schema.ts'
+import { bearer, problems } from '../schemas/common.ts'
+import { DisplayName, Password, UserResponse, userResponse } from '../schemas/users.ts'
 
 const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const users = createUsersRepository(app.master.db)
+  const { users } = app.runtime.master
 
   /** The caller's scope: null for a platform admin, else their tenant's id (which must still be serving). */
   async function scopeOf (request: FastifyRequest): Promise<string | null> {
     const claims = await app.authenticate(request)
     if (claims.tid === undefined) return null
-    return (await app.tenantDirectory.serving(claims.tid)).id
+    return (await app.runtime.directory.serving(claims.tid)).id
   }
 
   async function caller (request: FastifyRequest) {

@@ -3,39 +3,23 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { TenantNotFoundError } from '../../errors.ts'
 import type { Tenant } from '../../master/schema.ts'
-import { createTenantsRepository } from '../../master/tenants-repository.ts'
+import { isServing } from '../../master/tenants-repository.ts'
 import { page } from '../../pagination.ts'
-import { isValidSlug, SLUG_PATTERN } from '../../tenant-database/identity.ts'
-import { bearer, List, ListQuery, parseCursor, problems, Timestamp } from '../schemas.ts'
-import { DisplayName, Email, Password, UserResponse, userResponse } from '../users-schema.ts'
+import { isValidSlug } from '../../tenant-database/identity.ts'
+import { bearer, List, ListQuery, parseCursor, problems } from '../schemas/common.ts'
+import { Slug, SlugParams, TenantName, TenantResponse, tenantResponse } from '../schemas/tenants.ts'
+import { DisplayName, Email, Password, UserResponse, userResponse } from '../schemas/users.ts'
 
-const Slug = Type.String({ minLength: 3, maxLength: 40, pattern: SLUG_PATTERN })
-const TenantName = Type.String({ minLength: 1, maxLength: 200 })
-
-const TenantResponse = Type.Object({
-  slug: Type.String(),
-  name: Type.String(),
-  status: Type.Union([Type.Literal('active'), Type.Literal('suspended'), Type.Literal('provisioning'), Type.Literal('deleting')]),
-  database: Type.String(),
-  schema_version: Type.Integer(),
-  created_at: Timestamp,
-})
-
-function tenantResponse (tenant: Tenant) {
-  return { slug: tenant.slug, name: tenant.name, status: tenant.status, database: tenant.databaseName, schema_version: tenant.schemaVersion, created_at: tenant.createdAt.toISOString() }
-}
-
-const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) })
 const ERRORS = [401, 403, 429]
 
 const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const tenants = createTenantsRepository(app.master.db)
+  const { master, lifecycle } = app.runtime
   const tags = ['tenants']
   app.addHook('preValidation', app.requireRole('platform_admin'))
 
   async function find (slug: string): Promise<Tenant> {
-    const tenant = isValidSlug(slug) ? await tenants.findBySlug(slug) : undefined
-    if (tenant === undefined || tenant.status === 'provisioning' || tenant.status === 'deleting') throw new TenantNotFoundError()
+    const tenant = isValidSlug(slug) ? await master.tenants.findBySlug(slug) : undefined
+    if (tenant === undefined || !isServing(tenant.status)) throw new TenantNotFoundError()
     return tenant
   }
 
@@ -47,7 +31,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: Type.Object({ tenant: TenantResponse, owner: UserResponse }), ...problems(400, 409, 413, 415, 503, ...ERRORS) },
     },
   }, async (request, reply) => {
-    const { tenant, owner } = await app.provisioner.provision(request.body)
+    const { tenant, owner } = await lifecycle.provision(request.body)
     return reply.code(201).send({ tenant: tenantResponse(tenant), owner: userResponse(owner, tenant.slug) })
   })
 
@@ -55,7 +39,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, security: bearer, summary: 'Tenants, newest first', querystring: ListQuery, response: { 200: List(TenantResponse), ...problems(400, ...ERRORS) } },
   }, async (request) => {
     const { limit, cursor } = request.query
-    const { data, nextCursor } = page(await tenants.list(limit + 1, parseCursor(cursor)), limit)
+    const { data, nextCursor } = page(await master.tenants.list(limit + 1, parseCursor(cursor)), limit)
     return { data: data.map(tenantResponse), next_cursor: nextCursor }
   })
 
@@ -65,25 +49,17 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/:slug', {
     schema: {
-      tags, security: bearer, summary: 'Rename, suspend or reactivate a tenant; suspending closes its pool at once',
+      tags, security: bearer, summary: 'Rename, suspend or reactivate a tenant; suspending closes its pools at once, in every instance',
       params: SlugParams,
       body: Type.Object({ name: Type.Optional(TenantName), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('suspended')])) }, { minProperties: 1 }),
-      response: { 200: TenantResponse, ...problems(400, 404, 413, 415, ...ERRORS) },
+      response: { 200: TenantResponse, ...problems(400, 404, 409, 413, 415, ...ERRORS) },
     },
-  }, async (request) => {
-    const { slug } = await find(request.params.slug)
-    const { name, status } = request.body
-    const updated = await tenants.update(slug, { name, status })
-    if (updated === undefined) throw new TenantNotFoundError()
-    app.tenantDirectory.invalidate(slug)
-    if (updated.status === 'suspended') app.tenantConnections.evict(slug)
-    return tenantResponse(updated)
-  })
+  }, async (request) => tenantResponse(await lifecycle.update(request.params.slug, request.body)))
 
   app.delete('/:slug', {
     schema: { tags, security: bearer, summary: 'Delete a tenant: its pool, database, role, users and tokens', params: SlugParams, response: { 204: Type.Null(), ...problems(404, 409, ...ERRORS) } },
   }, async (request, reply) => {
-    await app.provisioner.deprovision(request.params.slug)
+    await lifecycle.remove(request.params.slug)
     return reply.code(204).send(null)
   })
 }

@@ -1,9 +1,10 @@
-// The tenant-scoped subtree. Registered WITHOUT fastify-plugin: `request.tenant` and `request.tenantDb` exist only
+// The tenant-scoped subtree. Registered WITHOUT fastify-plugin: `request.tenant` and `request.tenantData` exist only
 // for the routes below, so no platform route can reach a tenant database by accident.
 import type { FastifyPluginAsync, FastifySchema, HTTPMethods } from 'fastify'
-import type { TenantDb, TenantLease } from '../../connections/tenant-connection-manager.ts'
+import type { TenantLease } from '../../connections/tenant-connection-manager.ts'
 import { ForbiddenError } from '../../errors.ts'
 import type { TenantLocation } from '../../master/tenants-repository.ts'
+import type { TenantRepositories } from '../../tenant-database/repositories.ts'
 import categoryRoutes from './categories.ts'
 import noteRoutes from './notes.ts'
 import tenantUserRoutes from './users.ts'
@@ -23,12 +24,13 @@ declare module 'fastify' {
     /** Set by the tenant hook: the caller's tenant, active. Only inside the tenant subtree. */
     tenant: TenantLocation
     /** Set for routes of the tenant database subtree: the tenant's own database, as the tenant's role. */
-    tenantDb: TenantDb
+    tenantData: TenantRepositories
     tenantLease: TenantLease | null
   }
 }
 
 const tenantScope: FastifyPluginAsync = async (app) => {
+  const { directory } = app.runtime
   app.decorateRequest('tenant', null as unknown as TenantLocation)
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) app.tenantRoutes.push({ method, url: route.url, schema: route.schema })
@@ -40,7 +42,7 @@ const tenantScope: FastifyPluginAsync = async (app) => {
     if (claims.tid === undefined) throw new ForbiddenError('This route is for users of a tenant')
     const named = request.headers['x-tenant']
     if (named !== undefined && named !== claims.tid) throw new ForbiddenError('X-Tenant does not match the tenant of the token')
-    const tenant = await app.tenantDirectory.serving(claims.tid)
+    const tenant = await directory.serving(claims.tid)
     request.tenant = tenant
     request.log = request.log.child({ tenant: tenant.slug })
   })
@@ -51,13 +53,14 @@ const tenantScope: FastifyPluginAsync = async (app) => {
 
 /** Routes that read or write the tenant's own database hold a lease on its pool for the whole request. */
 const tenantDatabaseScope: FastifyPluginAsync = async (app) => {
-  app.decorateRequest('tenantDb', null as unknown as TenantDb)
+  const { connections } = app.runtime
+  app.decorateRequest('tenantData', null as unknown as TenantRepositories)
   app.decorateRequest('tenantLease', null)
 
   app.addHook('preHandler', async (request) => {
-    const lease = await app.tenantConnections.lease(request.tenant.slug)
+    const lease = await connections.lease(request.tenant.slug)
     request.tenantLease = lease
-    request.tenantDb = lease.connection.db
+    request.tenantData = lease.connection.repositories
   })
   // onResponse runs for every response, errors included. No onRequestAbort hook: it costs a 'close' listener on
   // every request (about 10% of warm-path throughput, see bench/warm-path), and a lease an aborted request might

@@ -4,17 +4,16 @@ import { Type } from 'typebox'
 import { checkPasswordPolicy, hashPassword } from '../../auth/passwords.ts'
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts'
 import type { User, UserRole } from '../../master/schema.ts'
-import { createUsersRepository } from '../../master/users-repository.ts'
 import { page } from '../../pagination.ts'
-import { bearer, IdParams, List, ListQuery, parseCursor, problems } from '../schemas.ts'
-import { DisplayName, Email, Password, UserResponse, userResponse } from '../users-schema.ts'
+import { bearer, IdParams, List, ListQuery, parseCursor, problems } from '../schemas/common.ts'
+import { DisplayName, Email, Password, UserResponse, userResponse } from '../schemas/users.ts'
 
 const TenantRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')])
 const RANK: Record<UserRole, number> = { member: 1, admin: 2, owner: 3, platform_admin: 4 }
 const ERRORS = [401, 403, 404, 429]
 
 const tenantUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const users = createUsersRepository(app.master.db)
+  const { users } = app.runtime.master
   const tags = ['users']
   const managers = app.requireRole('owner', 'admin')
 

@@ -1,17 +1,13 @@
 // Tenant creation and deletion as a pipeline of named steps, safe under concurrent requests and resumable after a crash.
-import { drizzle } from 'drizzle-orm/postgres-js'
-import type { ReservedSql, TransactionSql } from 'postgres'
+import type { TransactionSql } from 'postgres'
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords.ts'
 import { ConflictError, InvalidSlugError, ProvisioningFailedError, SlugTakenError, TenantNotFoundError } from '../errors.ts'
-import type { MasterDatabase } from '../master/database.ts'
-import * as masterSchema from '../master/schema.ts'
 import type { Tenant, User } from '../master/schema.ts'
-import { createTenantsRepository } from '../master/tenants-repository.ts'
-import { createUsersRepository } from '../master/users-repository.ts'
-import { migrateDatabase, tenantMigrations } from '../migrator.ts'
-import { createTenantDatabaseAdmin, type TenantDatabaseAdmin } from '../tenant-database/admin.ts'
+import type { TenantsRepository } from '../master/tenants-repository.ts'
+import { migrateDatabase, tenantMigrations } from '../migrations/migrator.ts'
 import { isValidSlug, tenantDatabaseName } from '../tenant-database/identity.ts'
 import type { TemplateDatabase } from './template.ts'
+import type { TenantSession, WithTenantLock } from './tenant-lock.ts'
 
 export const PROVISIONING_STEPS = ['clear-leftovers', 'create-role', 'create-database', 'migrate', 'grant-and-seed', 'create-owner', 'activate'] as const
 export type ProvisioningStep = (typeof PROVISIONING_STEPS)[number]
@@ -25,16 +21,14 @@ export interface ProvisionRequest {
 }
 
 export interface ProvisionerOptions {
-  master: MasterDatabase
-  adminUrl: string
+  withTenantLock: WithTenantLock
+  /** Lists tenants for crash recovery. */
+  tenants: Pick<TenantsRepository, 'listByStatus'>
   serverId: string
-  tenantDbSecret: string
-  /** CONNECTION LIMIT of each tenant's role and database: its pool size plus a reserve for migrations. */
-  connectionLimit: number
   /** Clone from this template when it is at the latest version; otherwise create an empty database and migrate it. */
   template?: TemplateDatabase
   /** Called when a tenant starts or stops existing (activation, start of deletion): drop what is cached about it. */
-  onTenantChanged?: (slug: string) => void
+  onTenantChanged?: (slug: string) => Promise<void>
   /** Runs before each step; tests inject failures here. */
   beforeStep?: (step: ProvisioningStep, slug: string) => void | Promise<void>
   log?: { warn: (object: object, message: string) => void }
@@ -42,40 +36,11 @@ export interface ProvisionerOptions {
 
 export type Provisioner = ReturnType<typeof createProvisioner>
 
-interface Session {
-  sql: ReservedSql
-  admin: TenantDatabaseAdmin
-  tenants: ReturnType<typeof createTenantsRepository>
-  users: ReturnType<typeof createUsersRepository>
-}
-
 export function createProvisioner (options: ProvisionerOptions) {
-  /**
-   * Runs `fn` holding the tenant's advisory lock, on one reserved master connection used for every statement
-   * (so concurrent provisionings can never wait on each other for pool connections). A dead process's lock
-   * is released by PostgreSQL with its connection, which is how a crashed provisioning is recognised.
-   */
-  async function withTenantLock<T> (slug: string, busy: () => Error, fn: (session: Session) => Promise<T>): Promise<T> {
-    const sql = await options.master.sql.reserve()
-    const key = `tenancy:tenant:${slug}`
-    try {
-      const [row] = await sql<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtext(${key})) as locked`
-      if (row?.locked !== true) throw busy()
-      try {
-        // drizzle reads the client's type parsers from `options`, which a reserved connection does not expose; they are its pool's.
-        const db = drizzle(Object.assign(sql, { options: options.master.sql.options }), { schema: masterSchema })
-        const admin = createTenantDatabaseAdmin({ sql, adminUrl: options.adminUrl, tenantDbSecret: options.tenantDbSecret, connectionLimit: options.connectionLimit })
-        return await fn({ sql, admin, tenants: createTenantsRepository(db), users: createUsersRepository(db) })
-      } finally {
-        await sql`select pg_advisory_unlock(hashtext(${key}))`.catch(() => {})
-      }
-    } finally {
-      sql.release()
-    }
-  }
+  const { withTenantLock } = options
 
   /** Undoes every step, each idempotently: what a failed or interrupted provisioning, and a deletion, leave behind. */
-  async function discard (session: Session, tenant: Tenant): Promise<void> {
+  async function discard (session: TenantSession, tenant: Tenant): Promise<void> {
     await session.users.removeAllOfTenant(tenant.id)
     await session.admin.dropDatabase(tenant.slug)
     await session.admin.dropRole(tenant.slug)
@@ -132,7 +97,7 @@ export function createProvisioner (options: ProvisionerOptions) {
           throw new ProvisioningFailedError(step, { cause: error })
         }
       }
-      options.onTenantChanged?.(slug)
+      await options.onTenantChanged?.(slug)
       return { tenant: activated as Tenant, owner: owner as User }
     })
   }
@@ -144,14 +109,14 @@ export function createProvisioner (options: ProvisionerOptions) {
       if (tenant === undefined || tenant.status === 'provisioning') throw new TenantNotFoundError()
       // Stop serving first: after this no login, token or pool reaches the tenant, even if a later step fails.
       await session.tenants.update(slug, { status: 'deleting' })
-      options.onTenantChanged?.(slug)
+      await options.onTenantChanged?.(slug)
       await discard(session, tenant)
     })
   }
 
   /** Finishes what crashed processes left: rolls back interrupted provisionings and completes interrupted deletions. */
   async function recover (): Promise<string[]> {
-    const stale = await createTenantsRepository(options.master.db).listByStatus(['provisioning', 'deleting'])
+    const stale = await options.tenants.listByStatus(['provisioning', 'deleting'])
     const recovered: string[] = []
     for (const tenant of stale) {
       try {

@@ -1,6 +1,6 @@
 // The fast path: a clone of the template has exactly the schema migrating from scratch produces.
 import t from 'tap'
-import { tenantMigrations } from '../../src/migrator.ts'
+import { tenantMigrations } from '../../src/migrations/migrator.ts'
 import { adminToken, buildTestApp, createTenant } from '../helpers/app.ts'
 import { withAdmin } from '../helpers/database.ts'
 
@@ -17,7 +17,7 @@ async function schemaOf (database: string) {
 
 t.test('cloned and migrated tenant databases have the same schema', async (t) => {
   const cloning = await buildTestApp(t)
-  const migrating = await buildTestApp(t, {}, { provisioning: { useTemplate: false } })
+  const migrating = await buildTestApp(t, {}, { useTemplate: false })
   const cloned = await createTenant(cloning, await adminToken(cloning))
   const migrated = await createTenant(migrating, await adminToken(migrating))
   const [a, b] = await Promise.all([schemaOf(`tenant_${cloned.slug}`), schemaOf(`tenant_${migrated.slug}`)])

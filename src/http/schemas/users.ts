@@ -1,7 +1,7 @@
 // How a user is shown over HTTP: never its password hash (the response schema would strip it anyway).
 import { Type } from 'typebox'
-import type { User } from '../master/schema.ts'
-import { Timestamp, Uuid } from './schemas.ts'
+import type { User } from '../../master/schema.ts'
+import { Timestamp, Uuid } from './common.ts'
 
 export const UserResponse = Type.Object({
   id: Uuid,

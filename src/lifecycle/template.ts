@@ -1,6 +1,6 @@
 // The template database new tenant databases are cloned from, kept at the latest tenant migration.
 import type { Sql } from 'postgres'
-import { migrateDatabase, tenantMigrations } from '../migrator.ts'
+import { migrateDatabase, tenantMigrations } from '../migrations/migrator.ts'
 import { DUPLICATE_DATABASE, sqlState } from '../postgres-errors.ts'
 import { databaseUrl } from '../tenant-database/admin.ts'
 

@@ -1,7 +1,7 @@
 // The RFC 7807 problem document: its schema (shared by every route's error responses) and how errors become one.
 import { STATUS_CODES } from 'node:http'
 import { Type, type Static } from 'typebox'
-import { isDatabaseUnavailable } from '../postgres-errors.ts'
+import { isDatabaseUnavailable } from '../../postgres-errors.ts'
 
 export const Problem = Type.Object({
   type: Type.String(),

@@ -13,7 +13,7 @@ export interface MigrationSet {
 }
 
 function migrationSet (name: MigrationSet['name'], directory: string): MigrationSet {
-  const folder = fileURLToPath(new URL(`../${directory}/`, import.meta.url))
+  const folder = fileURLToPath(new URL(`../../${directory}/`, import.meta.url))
   const journal = JSON.parse(readFileSync(`${folder}meta/_journal.json`, 'utf8')) as { entries: unknown[] }
   return { name, folder, latestVersion: journal.entries.length }
 }

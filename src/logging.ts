@@ -1,7 +1,22 @@
-// Log serializers that keep secrets out of logs: drizzle puts every query parameter (password hashes, tokens)
-// into its error message, so a failed query is logged as its SQL text and the driver's own error only.
+// The process logger (pino, Fastify's own), shared by the runtime and the HTTP app, and kept free of secrets: headers
+// and fields that carry credentials are redacted, and failed queries are logged without their parameters.
 import { DrizzleQueryError } from 'drizzle-orm'
-import { stdSerializers, type SerializedError } from 'pino'
+import { pino, stdSerializers, type DestinationStream, type Logger, type SerializedError } from 'pino'
+
+export type { Logger } from 'pino'
+
+export function createLogger (level: string, destination?: DestinationStream): Logger {
+  return pino({
+    level,
+    redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refresh_token', '*.access_token'],
+    serializers: { err: serializeError },
+  }, destination)
+}
+
+/**
+ * drizzle puts every query parameter (password hashes, tokens) into its error message, so a failed query is logged as
+ * its SQL text and the driver's own error only.
+ */
 
 export function serializeError (error: Error): SerializedError {
   if (error instanceof DrizzleQueryError) {

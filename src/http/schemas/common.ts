@@ -1,8 +1,8 @@
 // TypeBox pieces every route shares: ids, pagination, list envelopes and problem responses.
 import { Type, type TSchema } from 'typebox'
-import { InvalidCursorError } from '../errors.ts'
-import { decodeCursor, type Keyset } from '../pagination.ts'
-import { FINITE } from './finite-numbers.ts'
+import { InvalidCursorError } from '../../errors.ts'
+import { decodeCursor, type Keyset } from '../../pagination.ts'
+import { FINITE } from '../finite-numbers.ts'
 
 export const Uuid = Type.String({ format: 'uuid' })
 export const Timestamp = Type.String({ format: 'date-time' })
@@ -32,3 +32,6 @@ export function parseCursor (cursor: string | undefined): Keyset | undefined {
 }
 
 export const bearer = [{ bearer: [] }]
+
+/** The problems any tenant-scoped route may answer, besides its own. */
+export const TENANT_ERRORS = [401, 403, 404, 429, 503]

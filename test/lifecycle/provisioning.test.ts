@@ -1,8 +1,8 @@
 // Provisioning over HTTP: what a 201 guarantees, races on one slug, a failure at every step, and a crash mid-way.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { PROVISIONING_STEPS, type ProvisioningStep } from '../../src/provisioning/provisioner.ts'
-import { tenantMigrations } from '../../src/migrator.ts'
+import { PROVISIONING_STEPS, type ProvisioningStep } from '../../src/lifecycle/provisioner.ts'
+import { tenantMigrations } from '../../src/migrations/migrator.ts'
 import { TENANT_SCRAM_ITERATIONS } from '../../src/tenant-database/identity.ts'
 import { adminToken, bearer, buildTestApp, createTenant, login, randomSlug, STRONG_PASSWORD, type TestApp } from '../helpers/app.ts'
 import { withAdmin } from '../helpers/database.ts'
@@ -25,7 +25,7 @@ async function serverState (slug: string) {
 }
 
 async function tenantRow (app: TestApp, slug: string) {
-  const [row] = await app.master.sql`select status, schema_version from tenants where slug = ${slug}`
+  const [row] = await app.runtime.master.sql`select status, schema_version from tenants where slug = ${slug}`
   return row
 }
 
@@ -60,7 +60,7 @@ t.test('bad slugs are a 400 and create nothing', async (t) => {
     t.equal(response.statusCode, 400, JSON.stringify(slug))
     t.match(response.headers['content-type'], /problem\+json/)
   }
-  const [row] = await app.master.sql`select count(*)::int as n from tenants`
+  const [row] = await app.runtime.master.sql`select count(*)::int as n from tenants`
   t.equal(row?.n, 0)
 })
 
@@ -89,7 +89,7 @@ for (const failing of PROVISIONING_STEPS) {
   t.test(`a failure at "${failing}" rolls everything back and the slug can be retried`, async (t) => {
     let fail: ProvisioningStep | undefined = failing
     const app = await buildTestApp(t, {}, {
-      provisioning: { beforeStep: (step) => { if (step === fail) throw new Error(`injected failure at ${step}`) } },
+      beforeStep: (step) => { if (step === fail) throw new Error(`injected failure at ${step}`) },
     })
     const admin = await adminToken(app)
     const slug = randomSlug()
@@ -100,7 +100,7 @@ for (const failing of PROVISIONING_STEPS) {
     t.notMatch(failed.body, 'injected failure', 'internal error text is not shown')
     t.same(await serverState(slug), { database: undefined, role: undefined }, 'no orphan database or role')
     t.equal(await tenantRow(app, slug), undefined, 'the slug is free again')
-    const [users] = await app.master.sql`select count(*)::int as n from users where email = ${`owner@${slug}.test`}`
+    const [users] = await app.runtime.master.sql`select count(*)::int as n from users where email = ${`owner@${slug}.test`}`
     t.equal(users?.n, 0, 'no orphan owner')
 
     fail = undefined
@@ -113,8 +113,8 @@ t.test('a process killed mid-provisioning leaves nothing that blocks the slug', 
   const admin = await adminToken(app)
   const slug = randomSlug()
   // What a crash after "create-database" leaves: a provisioning row, a role and a database.
-  const [server] = await app.master.sql`select id from database_servers`
-  await app.master.sql`insert into tenants (slug, name, database_name, server_id, status, provisioning_step) values (${slug}, 'Crashed', ${`tenant_${slug}`}, ${server?.id}, 'provisioning', 'create-database')`
+  const [server] = await app.runtime.master.sql`select id from database_servers`
+  await app.runtime.master.sql`insert into tenants (slug, name, database_name, server_id, status, provisioning_step) values (${slug}, 'Crashed', ${`tenant_${slug}`}, ${server?.id}, 'provisioning', 'create-database')`
   await withAdmin(async (sql) => {
     await sql`create role ${sql(`tenant_${slug}`)} login`
     await sql`create database ${sql(`tenant_${slug}`)} owner ${sql(`tenant_${slug}`)}`
@@ -126,10 +126,10 @@ t.test('a process killed mid-provisioning leaves nothing that blocks the slug', 
 t.test('on start-up, work left by a crashed process is cleaned up', async (t) => {
   const first = await buildTestApp(t)
   const slug = randomSlug()
-  const [server] = await first.master.sql`select id from database_servers`
-  await first.master.sql`insert into tenants (id, slug, name, database_name, server_id, status) values (${randomUUID()}, ${slug}, 'Crashed', ${`tenant_${slug}`}, ${server?.id}, 'provisioning')`
+  const [server] = await first.runtime.master.sql`select id from database_servers`
+  await first.runtime.master.sql`insert into tenants (id, slug, name, database_name, server_id, status) values (${randomUUID()}, ${slug}, 'Crashed', ${`tenant_${slug}`}, ${server?.id}, 'provisioning')`
   await withAdmin((sql) => sql`create role ${sql(`tenant_${slug}`)} login`)
-  const recovered = await first.provisioner.recover()
+  const recovered = await first.runtime.lifecycle.recover()
   t.same(recovered, [slug])
   t.equal(await tenantRow(first, slug), undefined)
   t.same(await serverState(slug), { database: undefined, role: undefined })

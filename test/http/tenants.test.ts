@@ -40,14 +40,14 @@ t.test('suspend closes the pool and refuses requests and logins with 403; reacti
   const admin = await adminToken(app)
   const tenant = await createTenant(app, admin)
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/notes', headers: bearer(tenant.token) })).statusCode, 200)
-  t.equal(app.tenantConnections.stats().openPools, 1)
+  t.equal(app.runtime.connections.stats().openPools, 1)
 
   const get = await app.inject({ method: 'GET', url: `/api/v1/tenants/${tenant.slug}`, headers: bearer(admin) })
   t.match(get.json(), { slug: tenant.slug, status: 'active', database: `tenant_${tenant.slug}`, schema_version: 1 })
 
   const suspended = await app.inject({ method: 'PATCH', url: `/api/v1/tenants/${tenant.slug}`, headers: bearer(admin), payload: { status: 'suspended' } })
   t.match(suspended.json(), { status: 'suspended' })
-  t.equal(app.tenantConnections.stats().openPools, 0, 'its pool was closed')
+  t.equal(app.runtime.connections.stats().openPools, 0, 'its pool was closed')
   const refused = await app.inject({ method: 'GET', url: '/api/v1/notes', headers: bearer(tenant.token) })
   t.equal(refused.statusCode, 403)
   t.match(refused.json(), { type: 'urn:tenancy:problem:tenant-suspended' })
@@ -67,13 +67,13 @@ t.test('delete closes the pool, drops database and role, removes users and token
   await app.inject({ method: 'POST', url: '/api/v1/notes', headers: bearer(tenant.token), payload: { title: 'before' } })
   const deleted = await app.inject({ method: 'DELETE', url: `/api/v1/tenants/${tenant.slug}`, headers: bearer(admin) })
   t.equal(deleted.statusCode, 204)
-  t.equal(app.tenantConnections.stats().openPools, 0)
+  t.equal(app.runtime.connections.stats().openPools, 0)
   const left = await withAdmin(async (sql) => ({
     databases: (await sql`select 1 from pg_database where datname = ${`tenant_${tenant.slug}`}`).length,
     roles: (await sql`select 1 from pg_roles where rolname = ${`tenant_${tenant.slug}`}`).length,
   }))
   t.same(left, { databases: 0, roles: 0 })
-  const [users] = await app.master.sql`select count(*)::int as n from users u join tenants t on t.id = u.tenant_id where t.slug = ${tenant.slug}`
+  const [users] = await app.runtime.master.sql`select count(*)::int as n from users u join tenants t on t.id = u.tenant_id where t.slug = ${tenant.slug}`
   t.equal(users?.n, 0)
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/notes', headers: bearer(tenant.token) })).statusCode, 404, 'its old token finds no tenant')
   t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: tenant.refreshToken } })).statusCode, 401)

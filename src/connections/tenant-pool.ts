@@ -1,0 +1,58 @@
+// How a tenant's pool is made: a postgres.js pool logged in as the tenant's own role, with its repositories.
+import { drizzle } from 'drizzle-orm/postgres-js'
+import postgres, { type Sql } from 'postgres'
+import { createTenantRepositories, type TenantRepositories } from '../tenant-database/repositories.ts'
+import * as tenantSchema from '../tenant-database/schema.ts'
+
+/** Where and as whom a tenant's pool connects. */
+export interface TenantConnectionTarget {
+  host: string
+  port: number
+  database: string
+  username: string
+  password: string
+}
+
+export interface TenantConnection {
+  slug: string
+  sql: Sql
+  /** Built once with the pool: requests reuse them. */
+  repositories: TenantRepositories
+  /** The most connections the pool opens. */
+  width: number
+  /** Ends the pool; queries already sent get `timeoutSeconds` to finish. Never rejects. */
+  close (timeoutSeconds: number): Promise<void>
+}
+
+/** Opens a tenant's pool of `width` connections and resolves once it is connected; nothing is left behind if it fails. */
+export type Connect = (slug: string, target: TenantConnectionTarget, width: number) => Promise<TenantConnection>
+
+export interface TenantPoolOptions {
+  idleTimeoutSeconds: number
+  connectTimeoutSeconds: number
+  applicationName?: string
+}
+
+export function postgresConnector (options: TenantPoolOptions): Connect {
+  return async (slug, target, width) => {
+    const sql = postgres({
+      ...target,
+      max: width,
+      idle_timeout: options.idleTimeoutSeconds,
+      connect_timeout: options.connectTimeoutSeconds,
+      onnotice: () => {},
+      // No array types of our own: skip the pg_type query postgres.js would run on every new connection.
+      fetch_types: false,
+      connection: { application_name: options.applicationName ?? 'tenancy' },
+    })
+    const close = (timeoutSeconds: number) => sql.end({ timeout: timeoutSeconds }).catch(() => {})
+    try {
+      // postgres.js connects lazily; connecting now means a bad database or credential fails this open, uncached.
+      await sql`select 1`
+    } catch (error) {
+      await close(0)
+      throw error
+    }
+    return { slug, sql, repositories: createTenantRepositories(drizzle(sql, { schema: tenantSchema })), width, close }
+  }
+}

@@ -1,0 +1,70 @@
+// The HTTP face of the runtime: buildApp(runtime) makes the Fastify application. The server, the tests and the benches
+// all start here; the runtime's owner closes it after the app.
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { RuntimeConfig, Runtime } from '../runtime.ts'
+import { finiteNumbers } from './finite-numbers.ts'
+import { problemFrom } from './schemas/problem.ts'
+import problemDetails from './plugins/problem-details.ts'
+import docs from './plugins/docs.ts'
+import metrics from './plugins/metrics.ts'
+import auth from './plugins/auth.ts'
+import rateLimit from './plugins/rate-limit.ts'
+import healthRoutes from './routes/health.ts'
+import authRoutes from './routes/auth.ts'
+import meRoutes from './routes/me.ts'
+import tenantRoutes from './routes/tenants.ts'
+import tenantScope from './tenant-scope/index.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    runtime: Runtime
+    config: RuntimeConfig
+  }
+}
+
+export interface BuildAppOptions {
+  /** false for no request logging (tests, benches); by default the runtime's logger. */
+  logger?: false
+}
+
+const BODY_LIMIT_BYTES = 1024 * 1024
+
+export async function buildApp (runtime: Runtime, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger === false ? {} : { loggerInstance: runtime.log as FastifyBaseLogger }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID()
+    },
+    return503OnClosing: true,
+    // Errors Fastify raises before routing (a malformed URL, an over-long path parameter) bypass the error handler.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const problem = { ...problemFrom(error), detail: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed' }
+      return reply.code(problem.status).type('application/problem+json').send(problem)
+    },
+    forceCloseConnections: 'idle',
+    // Unknown body fields are ignored, not stripped; schemas that must refuse them say additionalProperties: false.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false }, plugins: [finiteNumbers] },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // JSON in and out: any other body is a 415, not a string that fails validation later.
+  app.removeContentTypeParser('text/plain')
+  app.decorate('runtime', runtime)
+  app.decorate('config', runtime.config)
+  await app.register(problemDetails)
+  await app.register(docs)
+  await app.register(metrics)
+  await app.register(auth)
+  await app.register(rateLimit)
+
+  await app.register(healthRoutes)
+  await app.register(authRoutes, { prefix: '/api/v1/auth' })
+  await app.register(meRoutes, { prefix: '/api/v1/users' })
+  await app.register(tenantRoutes, { prefix: '/api/v1/tenants' })
+  app.decorate('tenantRoutes', [])
+  await app.register(tenantScope, { prefix: '/api/v1' })
+  return app
+}

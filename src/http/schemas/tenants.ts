@@ -1,0 +1,22 @@
+// How a tenant is shown to the platform admin, and what a client may send about one.
+import { Type } from 'typebox'
+import type { Tenant } from '../../master/schema.ts'
+import { SLUG_PATTERN } from '../../tenant-database/identity.ts'
+import { Timestamp } from './common.ts'
+
+export const Slug = Type.String({ minLength: 3, maxLength: 40, pattern: SLUG_PATTERN })
+export const TenantName = Type.String({ minLength: 1, maxLength: 200 })
+export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) })
+
+export const TenantResponse = Type.Object({
+  slug: Type.String(),
+  name: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('suspended'), Type.Literal('provisioning'), Type.Literal('deleting')]),
+  database: Type.String(),
+  schema_version: Type.Integer(),
+  created_at: Timestamp,
+})
+
+export function tenantResponse (tenant: Tenant) {
+  return { slug: tenant.slug, name: tenant.name, status: tenant.status, database: tenant.databaseName, schema_version: tenant.schemaVersion, created_at: tenant.createdAt.toISOString() }
+}

@@ -1,0 +1,160 @@
+// createRuntime(config): the product without HTTP. The master database, the tenant directory, the connection manager,
+// the lifecycle (provisioning included) and the migrator, built once per process; the HTTP app and the CLI wrap it.
+import postgres, { type Sql } from 'postgres'
+import type { ResolvedConfig } from './config.ts'
+import { openEmbeddedMaster } from './embedded-postgres.ts'
+import { postgresConnector } from './connections/tenant-pool.ts'
+import { TenantConnectionManager } from './connections/tenant-connection-manager.ts'
+import type { ProvisioningStep } from './lifecycle/provisioner.ts'
+import { createTemplateDatabase, templateNameFor, type TemplateDatabase } from './lifecycle/template.ts'
+import { createTenantLifecycle } from './lifecycle/tenant-lifecycle.ts'
+import { tenantLocks } from './lifecycle/tenant-lock.ts'
+import { createLogger, type Logger } from './logging.ts'
+import { ensureDefaultServer } from './master/database-servers-repository.ts'
+import { connectMaster, MASTER_POOL_SIZE, type MasterDatabase } from './master/database.ts'
+import { createTenantDirectory } from './master/tenant-directory.ts'
+import { listenForTenantEvents, tenantEventPublisher } from './master/tenant-events.ts'
+import { createMetrics, registerPoolMetrics } from './metrics.ts'
+import { masterMigrations, migrateDatabase } from './migrations/migrator.ts'
+import { createTenantMigrator } from './migrations/tenant-migrator.ts'
+import { tenantRoleName, tenantRolePassword } from './tenant-database/identity.ts'
+
+/** A configuration whose master database is known (the embedded server's, when DATABASE_URL was unset). */
+export type RuntimeConfig = ResolvedConfig & { databaseUrl: string }
+
+export interface RuntimeOptions {
+  log?: Logger
+  /** Listen for tenant changes made by other processes (default true; a CLI command only publishes its own). */
+  listen?: boolean
+  /** `false` provisions by create-then-migrate instead of cloning the template. */
+  useTemplate?: boolean
+  /** Runs before each provisioning step; tests inject failures here. */
+  beforeStep?: (step: ProvisioningStep, slug: string) => void | Promise<void>
+}
+
+/** Connections a tenant's role and database accept beyond its pool: a migration and an operator's session. */
+export const CONNECTION_RESERVE = 2
+
+/** Master connections of the lifecycle's own pool: at most this many tenant changes run at once, off the request pool. */
+const LIFECYCLE_POOL_SIZE = 4
+
+export type Runtime = Awaited<ReturnType<typeof createRuntime>>
+
+/**
+ * What the server and the CLI run on: the runtime on DATABASE_URL, or else on the embedded PostgreSQL, started here (or,
+ * with `reuseEmbedded`, the one a running `npm start` already serves). Closing the runtime stops what was started.
+ */
+export async function startRuntime (config: ResolvedConfig, options: RuntimeOptions & { reuseEmbedded?: boolean } = {}): Promise<Runtime> {
+  if (config.databaseUrl !== undefined) return createRuntime({ ...config, databaseUrl: config.databaseUrl }, options)
+  const embedded = await openEmbeddedMaster({ dataDir: config.dataDir, port: config.embeddedPostgresPort, reuseRunning: options.reuseEmbedded === true })
+  try {
+    const runtime = await createRuntime({ ...config, databaseUrl: embedded.masterUrl }, options)
+    if (embedded.server !== undefined) options.log?.info({ port: config.embeddedPostgresPort, dataDir: config.dataDir }, 'using the embedded PostgreSQL')
+    return { ...runtime, close: async () => { await runtime.close(); await embedded.server?.stop() } }
+  } catch (error) {
+    await embedded.server?.stop()
+    throw error
+  }
+}
+
+export async function createRuntime (config: RuntimeConfig, options: RuntimeOptions = {}) {
+  const log = options.log ?? createLogger('silent')
+  const adminUrl = config.databaseUrl
+  await migrateDatabase(adminUrl, masterMigrations)
+  const master = connectMaster(adminUrl, config)
+  const lifecycleSql = postgres(adminUrl, { max: LIFECYCLE_POOL_SIZE, idle_timeout: 60, connect_timeout: 5, onnotice: () => {} })
+  const closing: Array<() => Promise<unknown>> = [() => lifecycleSql.end({ timeout: 5 }), () => master.close()]
+  const close = async () => { for (const step of closing.splice(0)) await step() }
+  try {
+    await closeToPublic(master, log)
+    await warnIfOverBudget(master.sql, config, log)
+    const serverId = await ensureDefaultServer(master.db, adminUrl)
+    const template = await prepareTemplate(config, lifecycleSql, options, log)
+    const metrics = createMetrics()
+    const directory = createTenantDirectory(master.tenants, config.tenantCacheTtlSeconds)
+    const migrator = createTenantMigrator({ adminUrl, tenants: master.tenants })
+
+    const connections = new TenantConnectionManager({
+      ...config.pool,
+      async locate (slug) {
+        const tenant = await directory.serving(slug)
+        // Behind after a deploy: migrate before the first query. The manager's single flight makes this once per process.
+        if (tenant.schemaVersion < migrator.latestVersion) {
+          await migrator.migrate(slug)
+          directory.invalidate(slug)
+        }
+        return { host: tenant.host, port: tenant.port, database: tenant.databaseName, username: tenantRoleName(slug), password: tenantRolePassword(config.tenantDbSecret, slug) }
+      },
+      connect: postgresConnector(config.pool),
+      observer: { opened: (_slug, seconds) => { metrics.poolOpenSeconds.observe(seconds) } },
+    })
+    closing.unshift(() => connections.close())
+    registerPoolMetrics(metrics.registry, connections)
+
+    const forget = (slug: string) => {
+      directory.invalidate(slug)
+      connections.evict(slug)
+    }
+    const events = options.listen === false
+      ? tenantEventPublisher(master.sql)
+      : await listenForTenantEvents(master.sql, { changed: forget, resync: () => { directory.clear() } })
+    closing.unshift(() => events.close())
+
+    const lifecycle = createTenantLifecycle({
+      withTenantLock: tenantLocks({ sql: lifecycleSql, adminUrl, tenantDbSecret: config.tenantDbSecret, connectionLimit: config.pool.maxConnectionsPerTenant + CONNECTION_RESERVE }),
+      tenants: master.tenants,
+      serverId,
+      template,
+      beforeStep: options.beforeStep,
+      log,
+      events,
+      forget,
+      observer: {
+        provisioned (result, seconds) {
+          metrics.provisioningSeconds.observe({ result }, seconds)
+          metrics.tenantsProvisioned.inc({ result })
+        },
+      },
+    })
+
+    return { config, log, metrics, master, directory, connections, migrator, lifecycle, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+/** Tenant roles must not reach the master database: only roles granted CONNECT (and superusers) may. */
+async function closeToPublic (master: MasterDatabase, log: Logger): Promise<void> {
+  const [row] = await master.sql<{ name: string }[]>`select current_database() as name`
+  try {
+    await master.sql`revoke connect, temporary on database ${master.sql(row?.name as string)} from public`
+  } catch (error) {
+    log.warn({ err: error }, 'could not revoke CONNECT on the master database from PUBLIC; tenant roles may connect to it')
+  }
+}
+
+/** A budget the server cannot honour turns into refused connections under load: say so at start-up. */
+async function warnIfOverBudget (sql: Sql, config: RuntimeConfig, log: Logger): Promise<void> {
+  const budget = config.pool.maxTenants * config.pool.maxConnectionsPerTenant
+  const [row] = await sql<{ available: number }[]>`
+    select current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int as available`
+  const available = row?.available ?? Number.POSITIVE_INFINITY
+  if (budget + MASTER_POOL_SIZE + LIFECYCLE_POOL_SIZE > available) {
+    log.warn({ budget, masterPools: MASTER_POOL_SIZE + LIFECYCLE_POOL_SIZE, available },
+      'POOL_MAX_TENANTS x POOL_MAX_CONNECTIONS_PER_TENANT plus the master pools exceeds the connections the server allows; requests will get 503s under load')
+  }
+}
+
+/** The template new tenants are cloned from, brought to the latest migration; without one, tenants are migrated. */
+async function prepareTemplate (config: RuntimeConfig, sql: Sql, options: RuntimeOptions, log: Logger): Promise<TemplateDatabase | undefined> {
+  if (options.useTemplate === false) return undefined
+  const masterName = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1))
+  const template = createTemplateDatabase({ name: templateNameFor(masterName), adminUrl: config.databaseUrl })
+  try {
+    await template.ensure(sql)
+  } catch (error) {
+    log.warn({ err: error }, 'the tenant template could not be prepared; new tenants will be created and migrated instead')
+  }
+  return template
+}
