@@ -27,8 +27,12 @@ export async function run (): Promise<void> {
     await analyzeTenants(server, slugs)
     const location = await app.runtime.directory.lookup(slugs[0] as string)
     const target = (slug: string) => ({
-      host: location?.host, port: location?.port, database: tenantDatabaseName(slug),
-      username: tenantRoleName(slug), password: tenantRolePassword(app.config.tenantDbSecret, slug), onnotice: () => {},
+      host: location?.host,
+      port: location?.port,
+      database: tenantDatabaseName(slug),
+      username: tenantRoleName(slug),
+      password: tenantRolePassword(app.config.tenantDbSecret, slug),
+      onnotice: () => {},
     })
     const read = (sql: Sql) => sql`select id, title from notes order by created_at desc limit 20`
 
@@ -86,10 +90,10 @@ export async function run (): Promise<void> {
       const latencies: number[] = []
       let errors = 0
       let peak = 0
-      let sampling = true
+      const sampling = { on: true }
       const sessions = await server.tenantSessions()
       const sampler = (async () => {
-        while (sampling) {
+        while (sampling.on) {
           peak = Math.max(peak, await server.tenantConnections())
           await new Promise((resolve) => setTimeout(resolve, 20))
         }
@@ -108,7 +112,7 @@ export async function run (): Promise<void> {
         }
       }))
       const elapsed = (performance.now() - started) / 1000
-      sampling = false
+      sampling.on = false
       await sampler
       await strategy.close()
       // Let the server settle back to its idle connections before the next strategy.
@@ -148,7 +152,11 @@ export async function run (): Promise<void> {
       target: '>= 3x the throughput of connection per request, zero errors, peak connections within the budget',
       budget: `${MAX_TENANTS} pools x ${PER_TENANT} (or 1) = ${MAX_TENANTS * PER_TENANT} (or ${MAX_TENANTS}) tenant connections; server max_connections=100, shared with the master pools; peak sampled every 20 ms`,
       'manager pool stats': poolStats,
-      tenants: TENANTS, workers: WORKERS, rounds: ROUNDS, secondsPerStrategyPerRound: SECONDS, idleConnectionsBefore: idle,
+      tenants: TENANTS,
+      workers: WORKERS,
+      rounds: ROUNDS,
+      secondsPerStrategyPerRound: SECONDS,
+      idleConnectionsBefore: idle,
     })
     await single.close()
   } finally {

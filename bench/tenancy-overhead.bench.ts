@@ -62,7 +62,8 @@ export async function run (): Promise<void> {
     ], {
       'server time per request': `${round(1000 / plainRps, 3)} ms without tenancy, ${round(1000 / oursRps, 3)} ms with it (+${round(1000 / oursRps - 1000 / plainRps, 3)} ms)`,
       tenancyIncludes: 'JWT verification, per-tenant rate limit key, tenant status look-up (cached), pool lease, a query in the tenant database',
-      rounds: ROUNDS, secondsPerRound: SECONDS,
+      rounds: ROUNDS,
+      secondsPerRound: SECONDS,
     })
   } finally {
     await plainSql?.end()

@@ -39,7 +39,7 @@ export function registerPoolMetrics (registry: Registry, manager: TenantConnecti
     tenant_pool_connection_budget: ['Most tenant connections this process may hold', 'connectionBudget'],
   } as const
   for (const [name, [help, key]] of Object.entries(gauges)) {
-    new Gauge({ name, help, registers: [registry], collect () { this.set(manager.stats()[key]) } })
+    registry.registerMetric(new Gauge({ name, help, registers: [], collect () { this.set(manager.stats()[key]) } }))
   }
   const counters = {
     tenant_pool_hits_total: ['Requests that found their tenant pool open', 'hits'],
@@ -48,6 +48,6 @@ export function registerPoolMetrics (registry: Registry, manager: TenantConnecti
     tenant_pool_open_failures_total: ['Tenant pools that failed to open', 'openFailures'],
   } as const
   for (const [name, [help, key]] of Object.entries(counters)) {
-    new Counter({ name, help, registers: [registry], collect () { this.reset(); this.inc(manager.stats()[key]) } })
+    registry.registerMetric(new Counter({ name, help, registers: [], collect () { this.reset(); this.inc(manager.stats()[key]) } }))
   }
 }

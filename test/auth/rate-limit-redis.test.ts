@@ -27,23 +27,23 @@ t.test('with Redis unreachable, each instance still enforces the limits and keep
 })
 
 t.test('with Redis, two instances share one count', { skip: redisUrl === undefined && 'no Redis: set TEST_REDIS_URL or put redis-server on PATH' }, async (t) => {
-    const first = await buildTestApp(t, { REDIS_URL: redisUrl as string, RATE_LIMIT_MAX: '4', LOGIN_RATE_LIMIT_MAX: '3' })
-    const second = await buildAnotherApp(t, first)
-    const redis = new Redis(redisUrl as string)
-    t.teardown(() => redis.quit())
-    const tenant = await createTenant(first, await adminToken(first))
+  const first = await buildTestApp(t, { REDIS_URL: redisUrl as string, RATE_LIMIT_MAX: '4', LOGIN_RATE_LIMIT_MAX: '3' })
+  const second = await buildAnotherApp(t, first)
+  const redis = new Redis(redisUrl as string)
+  t.teardown(() => redis.quit())
+  const tenant = await createTenant(first, await adminToken(first))
 
-    await t.test('requests of one tenant, spread over both instances', async (t) => {
-      const codes = []
-      for (const app of [first, second, first, second, first, second]) codes.push((await categories(app, tenant.token)).statusCode)
-      t.same(codes, [200, 200, 200, 200, 429, 429])
-    })
+  await t.test('requests of one tenant, spread over both instances', async (t) => {
+    const codes = []
+    for (const app of [first, second, first, second, first, second]) codes.push((await categories(app, tenant.token)).statusCode)
+    t.same(codes, [200, 200, 200, 200, 429, 429])
+  })
 
-    await t.test('failed logins for one email, from a new address each time, spread over both instances', async (t) => {
-      const codes = []
-      for (const app of [first, second, first, second]) codes.push((await failedLogin(app, tenant.ownerEmail, tenant.slug)).statusCode)
-      t.same(codes, [401, 401, 401, 429])
-      t.equal(await redis.get(`tenancy:rate-limit:login:email:${tenant.ownerEmail}`), '3', 'counted in Redis, under the namespace')
-      t.ok(await redis.pttl(`tenancy:rate-limit:login:email:${tenant.ownerEmail}`) > 0, 'and expiring with the window')
-    })
+  await t.test('failed logins for one email, from a new address each time, spread over both instances', async (t) => {
+    const codes = []
+    for (const app of [first, second, first, second]) codes.push((await failedLogin(app, tenant.ownerEmail, tenant.slug)).statusCode)
+    t.same(codes, [401, 401, 401, 429])
+    t.equal(await redis.get(`tenancy:rate-limit:login:email:${tenant.ownerEmail}`), '3', 'counted in Redis, under the namespace')
+    t.ok(await redis.pttl(`tenancy:rate-limit:login:email:${tenant.ownerEmail}`) > 0, 'and expiring with the window')
+  })
 })

@@ -62,9 +62,9 @@ t.test('3. bounded: pools and server connections stay within budget under load o
   const { manager: pools, connections } = manager(t, tenants, { maxTenants, maxConnectionsPerTenant: perTenant })
   let peakConnections = 0
   let peakPools = 0
-  let sampling = true
+  const sampling = { on: true }
   const sampler = (async () => {
-    while (sampling) {
+    while (sampling.on) {
       peakConnections = Math.max(peakConnections, await connections())
       peakPools = Math.max(peakPools, pools.stats().openPools + pools.stats().draining)
     }
@@ -80,7 +80,7 @@ t.test('3. bounded: pools and server connections stay within budget under load o
     }
   })
   const answers = await Promise.all(work)
-  sampling = false
+  sampling.on = false
   await sampler
   t.ok(answers.every(Boolean), 'every query ran in its own tenant database')
   t.ok(peakConnections > 0, `connections were sampled (peak ${peakConnections})`)

@@ -38,4 +38,3 @@ export async function startThrowawayPostgres (settings: Record<string, string | 
     }
   }
 }
-

@@ -56,7 +56,7 @@ export function registerTenantCommands (program: Command): void {
   }
 
   tenants.command('drop')
-    .description("delete a tenant: its database, role, users and tokens (irreversible)")
+    .description('delete a tenant: its database, role, users and tokens (irreversible)')
     .argument('<slug>')
     .option('--yes', 'confirm: without it nothing is dropped')
     .action(withRuntime(async ({ lifecycle }, slug: string, options: { yes?: boolean }) => {

@@ -30,7 +30,9 @@ const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/me', {
     schema: {
-      tags: ['users'], security: bearer, summary: 'Change your name or password',
+      tags: ['users'],
+      security: bearer,
+      summary: 'Change your name or password',
       body: Type.Object({ name: Type.Optional(DisplayName), password: Type.Optional(Password) }, { additionalProperties: false, minProperties: 1 }),
       response: { 200: UserResponse, ...problems(400, 401, 403, 404, 413, 415, 429) },
     },

@@ -25,7 +25,8 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/', {
     schema: {
-      tags, security: bearer,
+      tags,
+      security: bearer,
       summary: 'Provision a tenant: its own database, migrated and seeded, and its owner; 201 once all of it exists',
       body: Type.Object({ slug: Slug, name: TenantName, owner: Type.Object({ email: Email, password: Password, name: Type.Optional(DisplayName) }) }),
       response: { 201: Type.Object({ tenant: TenantResponse, owner: UserResponse }), ...problems(400, 409, 413, 415, 503, ...ERRORS) },
@@ -49,7 +50,9 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/:slug', {
     schema: {
-      tags, security: bearer, summary: 'Rename, suspend or reactivate a tenant; suspending closes its pools at once, in every instance',
+      tags,
+      security: bearer,
+      summary: 'Rename, suspend or reactivate a tenant; suspending closes its pools at once, in every instance',
       params: SlugParams,
       body: Type.Object({ name: Type.Optional(TenantName), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('suspended')])) }, { minProperties: 1 }),
       response: { 200: TenantResponse, ...problems(400, 404, 409, 413, 415, ...ERRORS) },
