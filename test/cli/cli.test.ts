@@ -1,14 +1,19 @@
 // The operator's CLI, run as a separate process against the test master database.
 import { spawn } from 'node:child_process'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
-import { adminToken, buildTestApp, createTenant, type TestApp } from '../helpers/app.ts'
+import { adminToken, bearer, buildTestApp, createTenant, type TestApp } from '../helpers/app.ts'
+import { eventually } from '../helpers/tenant-databases.ts'
 import { databaseUrl, withAdmin } from '../helpers/database.ts'
 
-function cli (app: TestApp, args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
+function cli (app: TestApp, args: string[], env: Record<string, string> = {}, node: string[] = []): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...node, 'src/cli/main.ts', ...args], {
       env: {
         ...process.env,
+        ...env,
         DATABASE_URL: databaseUrl(app.masterDatabaseName),
         TENANT_DB_SECRET: app.config.tenantDbSecret,
         JWT_SECRET: app.config.jwtSecret,
@@ -65,4 +70,44 @@ t.test('tenants create, suspend, activate and drop', async (t) => {
   t.equal((await cli(app, ['tenants', 'drop', slug, '--yes'])).code, 0)
   const [gone] = await app.runtime.master.sql`select count(*)::int as n from tenants where slug = ${slug}`
   t.equal(gone?.n, 0)
+})
+
+t.test('a CLI suspend reaches a running server within a second, though its cache would keep the tenant an hour', async (t) => {
+  const app = await buildTestApp(t, { TENANT_CACHE_TTL_SECONDS: '3600' })
+  const tenant = await createTenant(app, await adminToken(app))
+  const notes = async () => (await app.inject({ method: 'GET', url: '/api/v1/notes', headers: bearer(tenant.token) })).statusCode
+  t.equal(await notes(), 200, 'served, and cached')
+  t.equal(app.runtime.connections.stats().openPools, 1)
+
+  t.equal((await cli(app, ['tenants', 'suspend', tenant.slug])).code, 0)
+  const suspendedAt = performance.now()
+  await eventually(async () => (await notes()) === 403, 1000)
+  t.ok(performance.now() - suspendedAt < 1000, `403 within ${Math.round(performance.now() - suspendedAt)} ms of the CLI exiting`)
+  t.equal(app.runtime.connections.stats().openPools, 0, 'and its pool is closed')
+
+  t.equal((await cli(app, ['tenants', 'activate', tenant.slug])).code, 0)
+  await eventually(async () => (await notes()) === 200, 1000)
+  t.pass('reactivated within a second too')
+})
+
+t.test('tenants list loads no HTTP stack', async (t) => {
+  const app = await buildTestApp(t)
+  await createTenant(app, await adminToken(app))
+  const dir = await mkdtemp(join(tmpdir(), 'tenancy-imports-'))
+  const recorded = async (args: string[], file: string) => {
+    const run = await cli(app, args, { RECORD_IMPORTS: join(dir, file) }, ['--import', './test/helpers/record-imports.mjs'])
+    t.equal(run.code, 0, run.stderr)
+    return (await readFile(join(dir, file), 'utf8')).split('\n')
+  }
+  const list = await recorded(['tenants', 'list'], 'list.txt')
+  t.ok(list.some((specifier) => specifier.includes('runtime.ts')), 'the recording sees the runtime being loaded')
+  // @fastify/error only declares error classes (with status codes) and has no dependency.
+  const http = list.filter((specifier) => /^(fastify|fastify-plugin|@fastify\/(?!error$)|ioredis$|close-with-grace$)/.test(specifier))
+  t.same(http, [], 'no Fastify, Fastify plugin, Redis client or server shutdown module')
+  const server = await new Promise<string[]>((resolve) => {
+    const file = join(dir, 'server.txt')
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/helpers/record-imports.mjs', '-e', "import('./src/http/app.ts')"], { env: { ...process.env, RECORD_IMPORTS: file } })
+    child.on('exit', () => { void readFile(file, 'utf8').then((text) => { resolve(text.split('\n')) }) })
+  })
+  t.ok(server.includes('fastify'), 'while the same recording of the HTTP app does see Fastify')
 })
