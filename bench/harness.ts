@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
 import { bootstrapPlatformAdmin } from '../src/auth/bootstrap-admin.ts'
+import { accessToken } from '../src/auth/tokens.ts'
 import { loadConfig } from '../src/config.ts'
 import { ensureDatabase, type EmbeddedServer } from '../src/embedded-postgres.ts'
 import { buildApp } from '../src/http/app.ts'
@@ -83,8 +84,8 @@ export async function provisionTenants (app: FastifyInstance, count: number, con
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < slugs.length) {
       const slug = slugs[next++] as string
-      await app.runtime.lifecycle.provision({ slug, name: slug, owner: { email: `owner@${slug}.test`, password: PASSWORD } })
-      tenants.push({ slug, token: app.jwt.sign({ sub: slug, tid: slug, role: 'owner', jti: slug }) })
+      const { tenant, owner } = await app.runtime.lifecycle.provision({ slug, name: slug, owner: { email: `owner@${slug}.test`, password: PASSWORD } })
+      tenants.push({ slug, token: accessToken(app, { ...owner, tenant: { id: tenant.id, slug } }) })
     }
   }))
   return tenants.sort((a, b) => a.slug.localeCompare(b.slug))

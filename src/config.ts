@@ -1,4 +1,5 @@
 // Reads the environment once, validates it, and returns the typed configuration every other module takes.
+import { isIP } from 'node:net'
 import { envSchema } from 'env-schema'
 import { parse as parseDuration } from '@lukeed/ms'
 import { Type, type Static } from 'typebox'
@@ -32,6 +33,8 @@ const EnvSchema = Type.Object({
   LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
   LOGIN_RATE_LIMIT_WINDOW: Type.String({ pattern: DURATION, description: DURATION_HINT, default: '15 minutes' }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  REQUEST_TIMEOUT: Type.String({ pattern: DURATION, description: DURATION_HINT, default: '5s' }),
+  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, description: 'false, true, a hop count, or a comma-separated list of addresses or CIDR ranges' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' })),
 })
 
@@ -70,6 +73,10 @@ export interface Config {
   loginRateLimit: RateLimitConfig
   metricsToken: string | undefined
   redisUrl: string | undefined
+  /** Every request is answered within this: waiting for a pool slot, connecting and the statement included. */
+  requestTimeoutMs: number
+  /** Fastify's `trustProxy`: which peers may name the client's address (X-Forwarded-For). */
+  trustProxy: boolean | number | string[]
 }
 
 /** A configuration whose secrets are known: what the server, CLI and tests run with. */
@@ -107,6 +114,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: { max: raw.LOGIN_RATE_LIMIT_MAX, windowMs: duration('LOGIN_RATE_LIMIT_WINDOW', raw.LOGIN_RATE_LIMIT_WINDOW) },
     metricsToken: raw.METRICS_TOKEN,
     redisUrl: raw.REDIS_URL,
+    requestTimeoutMs: duration('REQUEST_TIMEOUT', raw.REQUEST_TIMEOUT),
+    trustProxy: trustProxy(raw.TRUST_PROXY),
   }
   if (config.env === 'production') {
     for (const [name, value] of [['JWT_SECRET', config.jwtSecret], ['TENANT_DB_SECRET', config.tenantDbSecret]] as const) {
@@ -158,4 +167,21 @@ function duration (name: string, value: string): number {
     throw new ConfigError(`${name} must be ${DURATION_HINT}`)
   }
   return ms
+}
+
+/** TRUST_PROXY: unset or "false" trusts no proxy; "true" trusts every peer; a number counts hops; else addresses. */
+function trustProxy (value: string | undefined): boolean | number | string[] {
+  const trimmed = value?.trim().toLowerCase()
+  if (trimmed === undefined || trimmed === 'false') return false
+  if (trimmed === 'true') return true
+  if (/^\d+$/.test(trimmed)) {
+    const hops = Number(trimmed)
+    if (hops < 1 || hops > 32) throw new ConfigError('TRUST_PROXY hop count must be from 1 to 32')
+    return hops
+  }
+  const addresses = trimmed.split(',').map((entry) => entry.trim())
+  if (addresses.some((entry) => !/^[0-9a-f.:]+(\/\d{1,3})?$/.test(entry) || isIP(entry.split('/')[0] as string) === 0)) {
+    throw new ConfigError('TRUST_PROXY must be false, true, a hop count, or a comma-separated list of addresses or CIDR ranges')
+  }
+  return addresses
 }

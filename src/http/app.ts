@@ -35,10 +35,9 @@ export async function buildApp (runtime: Runtime, options: BuildAppOptions = {})
   const app = Fastify({
     ...(options.logger === false ? {} : { loggerInstance: runtime.log as FastifyBaseLogger }),
     bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: (request) => {
-      const given = request.headers['x-request-id']
-      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID()
-    },
+    // Ours, always: an id a client chose could pose as another request's in the logs.
+    genReqId: () => randomUUID(),
+    trustProxy: trustProxy(runtime.config.trustProxy),
     return503OnClosing: true,
     // Errors Fastify raises before routing (a malformed URL, an over-long path parameter) bypass the error handler.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
@@ -55,10 +54,11 @@ export async function buildApp (runtime: Runtime, options: BuildAppOptions = {})
   app.decorate('runtime', runtime)
   app.decorate('config', runtime.config)
   await app.register(problemDetails)
+  await app.register(auth)
+  // Before any route, /docs and /metrics included: the limiter covers every route registered after it.
+  await app.register(rateLimit)
   await app.register(docs)
   await app.register(metrics)
-  await app.register(auth)
-  await app.register(rateLimit)
 
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/api/v1/auth' })
@@ -67,4 +67,12 @@ export async function buildApp (runtime: Runtime, options: BuildAppOptions = {})
   app.decorate('tenantRoutes', [])
   await app.register(tenantScope, { prefix: '/api/v1' })
   return app
+}
+
+/**
+ * Fastify's `trustProxy`, except that a hop count trusts that many nearest hops (Fastify 5 refuses counts outright, as a
+ * direct client could spoof them: a count is right only when every request comes through that many proxies).
+ */
+function trustProxy (setting: RuntimeConfig['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting
 }

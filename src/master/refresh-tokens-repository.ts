@@ -2,12 +2,20 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { MasterDb } from './database.ts'
-import { refreshTokens } from './schema.ts'
+import { refreshTokens, tenants, users, type UserRole } from './schema.ts'
 
 export type RefreshTokensRepository = ReturnType<typeof createRefreshTokensRepository>
 
+/** Who a rotated token belongs to, as the master says now: what the new access token carries. */
+export interface TokenOwner {
+  id: string
+  role: UserRole
+  tokenVersion: number
+  tenant: { id: string, slug: string } | null
+}
+
 export type Rotation =
-  | { outcome: 'rotated', userId: string, token: string }
+  | { outcome: 'rotated', user: TokenOwner, token: string }
   | { outcome: 'reused' | 'invalid' }
 
 function hashToken (token: string): string {
@@ -33,20 +41,36 @@ export function createRefreshTokensRepository (db: MasterDb, ttlDays: number) {
     },
 
     /**
-     * Spends `token` and returns its successor. Row-locked, so two concurrent uses of one token cannot both
-     * succeed: the loser sees it spent, which is treated as theft and revokes the family.
+     * Spends `token` and returns its successor, for a user that still exists in a tenant that is active. Row-locked,
+     * so two concurrent uses of one token cannot both succeed: the loser sees it spent, which is treated as theft and
+     * revokes the family. Everything it reads comes in the one locked query: the transaction holds a connection of
+     * the pool and never asks the pool for another, so any number of concurrent refreshes cannot starve it.
      */
-    async rotate (token: string, isAllowed: (userId: string) => Promise<boolean>): Promise<Rotation> {
+    async rotate (token: string): Promise<Rotation> {
       return db.transaction(async (tx) => {
-        const [row] = await tx.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hashToken(token))).for('update')
+        const [row] = await tx.select({
+          id: refreshTokens.id,
+          familyId: refreshTokens.familyId,
+          expiresAt: refreshTokens.expiresAt,
+          usedAt: refreshTokens.usedAt,
+          revokedAt: refreshTokens.revokedAt,
+          user: { id: users.id, role: users.role, tokenVersion: users.tokenVersion },
+          tenant: { id: tenants.id, slug: tenants.slug, status: tenants.status },
+        })
+          .from(refreshTokens)
+          .innerJoin(users, eq(users.id, refreshTokens.userId))
+          .leftJoin(tenants, eq(tenants.id, users.tenantId))
+          .where(eq(refreshTokens.tokenHash, hashToken(token)))
+          .for('update', { of: refreshTokens })
         if (row === undefined || row.revokedAt !== null) return { outcome: 'invalid' } as const
         if (row.usedAt !== null) {
           await tx.update(refreshTokens).set({ revokedAt: sql`now()` }).where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)))
           return { outcome: 'reused' } as const
         }
-        if (row.expiresAt.getTime() <= Date.now() || !(await isAllowed(row.userId))) return { outcome: 'invalid' } as const
+        if (row.expiresAt.getTime() <= Date.now() || (row.tenant !== null && row.tenant.status !== 'active')) return { outcome: 'invalid' } as const
         await tx.update(refreshTokens).set({ usedAt: sql`now()` }).where(eq(refreshTokens.id, row.id))
-        return { outcome: 'rotated', userId: row.userId, token: await insert(tx, row.userId, row.familyId) } as const
+        const tenant = row.tenant === null ? null : { id: row.tenant.id, slug: row.tenant.slug }
+        return { outcome: 'rotated', user: { ...row.user, tenant }, token: await insert(tx, row.user.id, row.familyId) } as const
       })
     },
 
@@ -55,10 +79,6 @@ export function createRefreshTokensRepository (db: MasterDb, ttlDays: number) {
       const [row] = await db.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, hashToken(token)))
       if (row === undefined) return
       await db.update(refreshTokens).set({ revokedAt: sql`now()` }).where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)))
-    },
-
-    async revokeAllOfUser (userId: string): Promise<void> {
-      await db.update(refreshTokens).set({ revokedAt: sql`now()` }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
     },
   }
 }

@@ -1,5 +1,6 @@
 // The master database: who the tenants are, where their databases live, and who may log in.
-import { index, integer, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
 
 export const tenantStatus = pgEnum('tenant_status', ['provisioning', 'active', 'suspended', 'deleting'])
 export const userRole = pgEnum('user_role', ['platform_admin', 'owner', 'admin', 'member'])
@@ -8,6 +9,16 @@ const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }
+
+/**
+ * This master database's identity, one row. The databases and roles it creates on a server carry it in their comment,
+ * so that it never drops a `tenant_<slug>` made by another master (a staging deployment) sharing that server.
+ */
+export const installation = pgTable('installation', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  singleton: boolean('singleton').notNull().default(true).unique(),
+  createdAt: timestamps.createdAt,
+}, (table) => [check('installation_singleton', sql`${table.singleton}`)])
 
 /** PostgreSQL servers that hold tenant databases. Credentials are not stored: the admin login comes from configuration. */
 export const databaseServers = pgTable('database_servers', {
@@ -40,6 +51,8 @@ export const users = pgTable('users', {
   name: text('name'),
   passwordHash: text('password_hash').notNull(),
   role: userRole('role').notNull(),
+  /** Bumped by a password or role change: access tokens carry it, and routes that grant power refuse older ones. */
+  tokenVersion: integer('token_version').notNull().default(0),
   ...timestamps,
 }, (table) => [
   // The same email may exist in two tenants; among platform admins (tenant null) it is unique too.

@@ -1,9 +1,10 @@
 // User records in the master database. Every read and write of a tenant's users is scoped by tenant id.
-import { and, count, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm'
+import { and, count, desc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm'
 import { keyset, type Keyset } from '../pagination.ts'
+import { ConflictError } from '../errors.ts'
 import { sqlState, UNIQUE_VIOLATION } from '../postgres-errors.ts'
 import type { MasterDb } from './database.ts'
-import { users, type User, type UserRole } from './schema.ts'
+import { refreshTokens, tenants, users, type TenantStatus, type User, type UserRole } from './schema.ts'
 
 /** `tenantId` null means the platform scope (platform admins). */
 function inScope (tenantId: string | null) {
@@ -11,6 +12,37 @@ function inScope (tenantId: string | null) {
 }
 
 export type UsersRepository = ReturnType<typeof createUsersRepository>
+
+export interface LoginTenant {
+  id: string
+  slug: string
+  status: TenantStatus
+}
+
+export interface UserChanges {
+  name?: string | null
+  passwordHash?: string
+  role?: UserRole
+}
+
+type Tx = Parameters<Parameters<MasterDb['transaction']>[0]>[0]
+
+/** Locks the tenant's row (the mutex for changes to its owners), then the user's, and returns the user as it is now. */
+async function lockForChange (tx: Tx, tenantId: string | null, id: string): Promise<User | undefined> {
+  if (tenantId !== null) await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for('no key update')
+  const [row] = await tx.select().from(users).where(and(inScope(tenantId), eq(users.id, id))).for('update')
+  return row
+}
+
+async function assertAnotherOwner (tx: Tx, target: User): Promise<void> {
+  if (target.role !== 'owner' || target.tenantId === null) return
+  const [row] = await tx.select({ value: count() }).from(users).where(and(eq(users.tenantId, target.tenantId), eq(users.role, 'owner')))
+  if ((row?.value ?? 0) <= 1) throw new ConflictError('A tenant must keep at least one owner')
+}
+
+async function revokeSessions (tx: Tx, userId: string): Promise<void> {
+  await tx.update(refreshTokens).set({ revokedAt: sql`now()` }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+}
 
 export function createUsersRepository (db: MasterDb) {
   return {
@@ -24,8 +56,18 @@ export function createUsersRepository (db: MasterDb) {
       return row
     },
 
-    async findByEmail (tenantId: string | null, email: string): Promise<User | undefined> {
-      const [row] = await db.select().from(users).where(and(inScope(tenantId), eq(users.email, email.toLowerCase())))
+    /**
+     * The user a login names, with its tenant: one query of the same shape whether or not the tenant exists, so that
+     * the time a failed login takes does not tell. Tenants half-made or half-deleted are not found.
+     */
+    async findForLogin (slug: string | undefined, email: string): Promise<{ user: User, tenant: LoginTenant | null } | undefined> {
+      if (slug === undefined) {
+        const [user] = await db.select().from(users).where(and(isNull(users.tenantId), eq(users.email, email.toLowerCase())))
+        return user === undefined ? undefined : { user, tenant: null }
+      }
+      const [row] = await db.select({ user: users, tenant: { id: tenants.id, slug: tenants.slug, status: tenants.status } })
+        .from(users).innerJoin(tenants, eq(tenants.id, users.tenantId))
+        .where(and(eq(tenants.slug, slug), eq(users.email, email.toLowerCase()), inArray(tenants.status, ['active', 'suspended'])))
       return row
     },
 
@@ -48,17 +90,38 @@ export function createUsersRepository (db: MasterDb) {
       }
     },
 
-    async update (tenantId: string | null, id: string, changes: { name?: string | null, passwordHash?: string, role?: UserRole, email?: string }): Promise<User | undefined> {
-      const [row] = await db.update(users)
-        .set({ ...changes, ...(changes.email !== undefined && { email: changes.email.toLowerCase() }), updatedAt: sql`now()` })
-        .where(and(inScope(tenantId), eq(users.id, id)))
-        .returning()
-      return row
+    /**
+     * Changes a user, checked by `guard` against its current row (locked). A new password or role ends the user's
+     * sessions in the same transaction: its token version goes up, so older access tokens lose their power, and its
+     * refresh tokens are revoked. An owner stops being one only while another remains: the tenant's row is locked for
+     * the check, so two owners demoting each other at once cannot both succeed.
+     */
+    async update (tenantId: string | null, id: string, changes: UserChanges, guard: (target: User) => void = () => {}): Promise<User | undefined> {
+      return db.transaction(async (tx) => {
+        const target = await lockForChange(tx, tenantId, id)
+        if (target === undefined) return undefined
+        guard(target)
+        if (changes.role !== undefined && changes.role !== 'owner') await assertAnotherOwner(tx, target)
+        const endsSessions = changes.passwordHash !== undefined || (changes.role !== undefined && changes.role !== target.role)
+        const [row] = await tx.update(users)
+          .set({ ...changes, updatedAt: sql`now()`, ...(endsSessions && { tokenVersion: sql`${users.tokenVersion} + 1` }) })
+          .where(eq(users.id, id))
+          .returning()
+        if (endsSessions) await revokeSessions(tx, id)
+        return row
+      })
     },
 
-    async remove (tenantId: string, id: string): Promise<boolean> {
-      const rows = await db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.id, id))).returning({ id: users.id })
-      return rows.length > 0
+    /** Removes a user (its refresh tokens go with it); the tenant's last owner stays, as in `update`. */
+    async remove (tenantId: string, id: string, guard: (target: User) => void = () => {}): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const target = await lockForChange(tx, tenantId, id)
+        if (target === undefined) return false
+        guard(target)
+        await assertAnotherOwner(tx, target)
+        await tx.delete(users).where(eq(users.id, id))
+        return true
+      })
     },
 
     async removeAllOfTenant (tenantId: string): Promise<void> {

@@ -1,4 +1,4 @@
-// Rate limits: failed logins per address and per email, requests per tenant; 429 as problem+json with Retry-After.
+// Rate limits: failed logins per address and per account, requests per tenant; 429 as problem+json with Retry-After.
 import t from 'tap'
 import { adminToken, bearer, buildTestApp, createTenant, login, STRONG_PASSWORD } from '../helpers/app.ts'
 
@@ -14,11 +14,20 @@ t.test('failed logins are limited per client address', async (t) => {
   t.ok(Number(response.headers['retry-after']) > 0)
 })
 
-t.test('failed logins are limited per email across addresses', async (t) => {
+t.test('failed logins to one account: per address, then ten times that across addresses, never from where it logged in', async (t) => {
   const app = await buildTestApp(t, { LOGIN_RATE_LIMIT_MAX: '2' })
+  // createTenant logs the owner in from inject's default address, 127.0.0.1: a known address for the account.
   const tenant = await createTenant(app, await adminToken(app))
-  const attempt = (address: string) => app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: address, payload: { email: tenant.ownerEmail, password: 'wrong password!', tenant: tenant.slug } })
-  t.same([(await attempt('10.0.0.1')).statusCode, (await attempt('10.0.0.2')).statusCode, (await attempt('10.0.0.3')).statusCode], [401, 401, 429])
+  const attempt = (address: string, password = 'wrong password!') =>
+    app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: address, payload: { email: tenant.ownerEmail, password, tenant: tenant.slug } })
+  t.same([(await attempt('10.0.0.1')).statusCode, (await attempt('10.0.0.1')).statusCode, (await attempt('10.0.0.1')).statusCode], [401, 401, 429],
+    'one address gets LOGIN_RATE_LIMIT_MAX tries at an account')
+  const spread = []
+  for (let i = 0; i < 18; i++) spread.push((await attempt(`10.1.0.${i}`)).statusCode)
+  t.same(spread, spread.map(() => 401), 'eighteen more failures from as many addresses: twenty in all')
+  t.equal((await attempt('10.2.0.1')).statusCode, 429, 'then the account refuses new addresses for the window')
+  t.equal((await attempt('10.2.0.2', STRONG_PASSWORD)).statusCode, 429, 'the right password from a new address waits too')
+  t.equal((await attempt('127.0.0.1', STRONG_PASSWORD)).statusCode, 200, 'but the owner logs in from where they logged in before')
 })
 
 t.test('requests are limited per tenant: one tenant cannot spend another one\'s budget', async (t) => {

@@ -59,9 +59,14 @@ t.test('forged, expired and tampered access tokens are refused', async (t) => {
     'alg none': `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`,
     'tid swapped, re-signed with a wrong key': sign({ alg: 'HS256', typ: 'JWT' }, { ...claims, tid: b.slug }, 'a-guessed-secret-that-is-32-characters'),
     'tid swapped, signature kept': `${a.token.split('.')[0]}.${encode({ ...claims, tid: b.slug })}.${a.token.split('.')[2]}`,
-    expired: app.jwt.sign({ sub: String(claims.sub), tid: a.slug, role: 'owner', jti: 'x' }, { expiresIn: -10 }),
+    expired: sign({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: Math.floor(Date.now() / 1000) - 10 }, app.config.jwtSecret),
+    'no exp, signed with the real key': sign({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: undefined }, app.config.jwtSecret),
+    "B's slug with A's tenant id, signed with the real key": sign({ alg: 'HS256', typ: 'JWT' }, { ...claims, tid: b.slug }, app.config.jwtSecret),
+    'no tenant id, signed with the real key': sign({ alg: 'HS256', typ: 'JWT' }, { ...claims, tenant_id: undefined }, app.config.jwtSecret),
     garbage: 'not.a.token',
   }
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/notes', headers: bearer(sign({ alg: 'HS256', typ: 'JWT' }, claims, app.config.jwtSecret)) })).statusCode, 200,
+    'the same claims, signed with the real key, are accepted: each case below fails for its one defect')
   for (const [name, token] of Object.entries(forged)) {
     const response = await app.inject({ method: 'GET', url: '/api/v1/notes', headers: bearer(token) })
     t.equal(response.statusCode, 401, name)

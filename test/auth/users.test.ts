@@ -13,8 +13,14 @@ t.test('GET/PATCH /users/me; nobody changes their own role there', async (t) => 
   t.equal(renamed.statusCode, 200)
   t.match(renamed.json(), { name: 'Olive', role: 'owner' }, 'the role is unchanged')
   t.equal((await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(tenant.token), payload: { role: 'platform_admin' } })).statusCode, 400)
-  t.equal((await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(tenant.token), payload: { password: 'short' } })).statusCode, 400)
-  t.equal((await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(tenant.token), payload: { password: 'a new long passphrase' } })).statusCode, 200)
+  const change = (password: string, current?: string) => app.inject({
+    method: 'PATCH', url: '/api/v1/users/me', headers: bearer(tenant.token), payload: { password, ...(current !== undefined && { current_password: current }) },
+  })
+  t.equal((await change('a new long passphrase')).statusCode, 400, 'a new password needs the current one')
+  t.equal((await change('a new long passphrase', 'not the password')).statusCode, 403, 'the right current one')
+  t.equal((await change('short', STRONG_PASSWORD)).statusCode, 400)
+  t.equal((await change('a new long passphrase', STRONG_PASSWORD)).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(tenant.token) })).statusCode, 401, 'every session ended, this one too')
   t.equal((await login(app, { email: tenant.ownerEmail, password: 'a new long passphrase', tenant: tenant.slug })).response.statusCode, 200)
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me' })).statusCode, 401)
 })

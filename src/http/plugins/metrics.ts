@@ -1,7 +1,9 @@
-// Prometheus metrics on /metrics: the runtime's (pools, provisioning), HTTP's and the process's, in one registry.
+// Prometheus metrics on /metrics: the runtime's (pools, provisioning), HTTP's and the process's, in one registry. Served
+// to loopback only, or to whoever presents METRICS_TOKEN.
 import fp from 'fastify-plugin'
 import { Histogram, collectDefaultMetrics } from 'prom-client'
-import { UnauthorizedError } from '../../errors.ts'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { ForbiddenError, UnauthorizedError } from '../../errors.ts'
 
 export default fp(async function metrics (app) {
   const { registry } = app.runtime.metrics
@@ -26,7 +28,21 @@ export default fp(async function metrics (app) {
     schema: { tags: ['health'], summary: 'Prometheus metrics', produces: ['text/plain'], hide: false },
   }, async (request, reply) => {
     const token = app.config.metricsToken
-    if (token !== undefined && request.headers.authorization !== `Bearer ${token}`) throw new UnauthorizedError()
+    if (token === undefined) {
+      if (!isLoopback(request.ip)) throw new ForbiddenError('Metrics are served to loopback only; set METRICS_TOKEN to scrape from elsewhere')
+    } else if (!sameSecret(request.headers.authorization ?? '', `Bearer ${token}`)) {
+      throw new UnauthorizedError()
+    }
     return reply.type(registry.contentType).send(await registry.metrics())
   })
 }, { name: 'metrics' })
+
+function isLoopback (ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.')
+}
+
+/** Compares in constant time (hashes first, so the lengths match too). */
+function sameSecret (given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest()
+  return timingSafeEqual(digest(given), digest(expected))
+}

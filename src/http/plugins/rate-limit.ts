@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import { Redis } from 'ioredis'
+import { clientAddress } from '../client-address.ts'
 import { redisStoreWithFallback } from '../rate-limit-store.ts'
 
 const NAMESPACE = 'tenancy:rate-limit:'
@@ -23,9 +24,9 @@ export default fp(async function rateLimits (app) {
     keyGenerator: async (request) => {
       try {
         const claims = await app.authenticate(request)
-        if (claims.tid !== undefined) return `tenant:${claims.tid}`
+        if (claims.tenant_id !== undefined) return `tenant:${claims.tenant_id}`
       } catch {}
-      return `address:${request.ip}`
+      return `address:${clientAddress(request.ip)}`
     },
     errorResponseBuilder: (_request, context) => ({
       statusCode: context.statusCode,

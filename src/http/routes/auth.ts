@@ -5,8 +5,7 @@ import { Type } from 'typebox'
 import { burnPasswordCheck, verifyPassword } from '../../auth/passwords.ts'
 import { issueTokens, tokenPair } from '../../auth/tokens.ts'
 import { InvalidCredentialsError, InvalidRefreshTokenError, LoginRateLimitedError, TenantSuspendedError } from '../../errors.ts'
-import { isServing } from '../../master/tenants-repository.ts'
-import { isValidSlug } from '../../tenant-database/identity.ts'
+import { clientAddress } from '../client-address.ts'
 import { problems } from '../schemas/common.ts'
 
 const TokenPair = Type.Object({
@@ -24,14 +23,41 @@ const LoginBody = Type.Object({
 
 const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 200 }) })
 
+/** An address that logged in to an account is remembered this long: the account-wide limit does not apply to it. */
+const KNOWN_ADDRESS_MS = 30 * 24 * 3600 * 1000
+/** Failed logins to one account from all addresses together, as a multiple of LOGIN_RATE_LIMIT_MAX. */
+const ACCOUNT_FACTOR = 10
+
 const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { users, tenants, refreshTokens } = app.runtime.master
+  const { users, refreshTokens } = app.runtime.master
   const { max, windowMs } = app.config.loginRateLimit
-  // Failed attempts are counted per client address and per email; a success costs nothing.
-  const failedLogins = [
-    app.createRateLimit({ max, timeWindow: windowMs, keyGenerator: (request: FastifyRequest) => `login:address:${request.ip}` }),
-    app.createRateLimit({ max, timeWindow: windowMs, keyGenerator: (request: FastifyRequest) => `login:email:${(request.body as { email: string }).email.toLowerCase()}` }),
-  ]
+
+  // Failed logins are counted per client address, per account from that address, and per account from everywhere
+  // (ten times as many, to slow a guesser with many addresses). The last never applies to an address the account has
+  // logged in from before, so no stranger can lock an owner out of where they work. A success costs nothing.
+  const account = (request: FastifyRequest) => {
+    const body = request.body as { email: string, tenant?: string }
+    return `${body.tenant ?? request.headers['x-tenant'] ?? ''}:${body.email.toLowerCase()}`
+  }
+  const limiter = (name: string, limit: number, key: (request: FastifyRequest) => string, timeWindow = windowMs) =>
+    app.createRateLimit({ max: limit, timeWindow, keyGenerator: (request: FastifyRequest) => `login:${name}:${key(request)}` })
+  const perAddress = limiter('address', max, (request) => clientAddress(request.ip))
+  const perAccountAndAddress = limiter('account-address', max, (request) => `${account(request)}:${clientAddress(request.ip)}`)
+  const perAccount = limiter('account', max * ACCOUNT_FACTOR, account)
+  const known = limiter('known', 1, (request) => `${account(request)}:${clientAddress(request.ip)}`, KNOWN_ADDRESS_MS)
+
+  async function assertMayTry (request: FastifyRequest, reply: { header: (name: string, value: number) => unknown }): Promise<void> {
+    const limiters = [perAddress, perAccountAndAddress]
+    const seen = await known(request, { increment: false })
+    if (!('remaining' in seen) || seen.remaining !== 0) limiters.push(perAccount)
+    for (const limit of limiters) {
+      const state = await limit(request, { increment: false })
+      if (!state.isAllowed && state.remaining === 0 && state.ttl > 0) {
+        reply.header('retry-after', state.ttlInSeconds)
+        throw new LoginRateLimitedError()
+      }
+    }
+  }
 
   app.post('/login', {
     schema: {
@@ -42,27 +68,21 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: TokenPair, ...problems(400, 401, 403, 429) },
     },
   }, async (request, reply) => {
-    for (const limiter of failedLogins) {
-      const state = await limiter(request, { increment: false })
-      if (!state.isAllowed && state.remaining === 0 && state.ttl > 0) {
-        reply.header('retry-after', state.ttlInSeconds)
-        throw new LoginRateLimitedError()
-      }
-    }
+    await assertMayTry(request, reply)
     const slug = request.body.tenant ?? request.headers['x-tenant']
-    const email = request.body.email.toLowerCase()
-    const tenant = slug === undefined ? undefined : isValidSlug(slug) ? await tenants.findBySlug(slug) : undefined
-    const scopeKnown = slug === undefined || (tenant !== undefined && isServing(tenant.status))
-    const user = scopeKnown ? await users.findByEmail(tenant?.id ?? null, email) : undefined
-    // An unknown tenant or email still pays for one argon2 verification: no timing oracle.
-    const valid = user === undefined ? (await burnPasswordCheck(request.body.password), false) : await verifyPassword(user.passwordHash, request.body.password)
-    if (user === undefined || !valid) {
-      await Promise.all(failedLogins.map((limiter) => limiter(request)))
+    // One query of one shape, found or not: the time a failure takes does not tell whether the tenant exists.
+    const found = await users.findForLogin(slug, request.body.email)
+    // An unknown tenant or email still pays for one argon2 verification.
+    const valid = found === undefined ? (await burnPasswordCheck(request.body.password), false) : await verifyPassword(found.user.passwordHash, request.body.password)
+    if (found === undefined || !valid) {
+      await Promise.all([perAddress, perAccountAndAddress, perAccount].map((limit) => limit(request)))
       throw new InvalidCredentialsError()
     }
     // Only a caller who proved the credentials learns that the tenant is suspended.
-    if (tenant?.status === 'suspended') throw new TenantSuspendedError()
-    return issueTokens(app, refreshTokens, user, tenant?.slug)
+    if (found.tenant?.status === 'suspended') throw new TenantSuspendedError()
+    await known(request)
+    const { user, tenant } = found
+    return issueTokens(app, refreshTokens, { ...user, tenant: tenant === null ? null : { id: tenant.id, slug: tenant.slug } })
   })
 
   app.post('/refresh', {
@@ -73,22 +93,12 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: TokenPair, ...problems(400, 401) },
     },
   }, async (request) => {
-    let tenantSlug: string | undefined
-    let role: Parameters<typeof tokenPair>[1]['role'] = 'member'
-    const rotation = await refreshTokens.rotate(request.body.refresh_token, async (userId) => {
-      const user = await users.findById(userId)
-      if (user === undefined) return false
-      role = user.role
-      if (user.tenantId === null) return true
-      const tenant = await tenants.findById(user.tenantId)
-      tenantSlug = tenant?.slug
-      return tenant?.status === 'active'
-    })
+    const rotation = await refreshTokens.rotate(request.body.refresh_token)
     if (rotation.outcome !== 'rotated') {
       if (rotation.outcome === 'reused') request.log.warn('a spent refresh token was presented; its family is revoked')
       throw new InvalidRefreshTokenError()
     }
-    return tokenPair(app, { id: rotation.userId, role }, tenantSlug, rotation.token)
+    return tokenPair(app, rotation.user, rotation.token)
   })
 
   app.post('/logout', {

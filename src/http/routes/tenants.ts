@@ -15,7 +15,7 @@ const ERRORS = [401, 403, 429]
 const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { master, lifecycle } = app.runtime
   const tags = ['tenants']
-  app.addHook('preValidation', app.requireRole('platform_admin'))
+  app.addHook('preValidation', app.requireUser('platform_admin'))
 
   async function find (slug: string): Promise<Tenant> {
     const tenant = isValidSlug(slug) ? await master.tenants.findBySlug(slug) : undefined

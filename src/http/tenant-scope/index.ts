@@ -2,7 +2,7 @@
 // for the routes below, so no platform route can reach a tenant database by accident.
 import type { FastifyPluginAsync, FastifySchema, HTTPMethods } from 'fastify'
 import type { TenantLease } from '../../connections/tenant-connection-manager.ts'
-import { ForbiddenError } from '../../errors.ts'
+import { ForbiddenError, UnauthorizedError } from '../../errors.ts'
 import type { TenantLocation } from '../../master/tenants-repository.ts'
 import type { TenantRepositories } from '../../tenant-database/repositories.ts'
 import categoryRoutes from './categories.ts'
@@ -43,6 +43,8 @@ const tenantScope: FastifyPluginAsync = async (app) => {
     const named = request.headers['x-tenant']
     if (named !== undefined && named !== claims.tid) throw new ForbiddenError('X-Tenant does not match the tenant of the token')
     const tenant = await directory.serving(claims.tid)
+    // The slug may have been recycled since the token was issued: only the id says it is the same tenant.
+    if (tenant.id !== claims.tenant_id) throw new UnauthorizedError()
     request.tenant = tenant
     request.log = request.log.child({ tenant: tenant.slug })
   })
