@@ -31,12 +31,25 @@ export function decodeCursor (cursor: string): Keyset | undefined {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
     if (!Array.isArray(value) || value.length !== 2) return undefined
     const [at, id] = value as unknown[]
-    if (typeof at !== 'string' || typeof id !== 'string' || !AT.test(at) || !UUID.test(id)) return undefined
-    if (Number.isNaN(Date.parse(at))) return undefined
+    if (typeof at !== 'string' || typeof id !== 'string' || !AT.test(at) || !UUID.test(id) || !isRealInstant(at)) return undefined
     return { at, id }
   } catch {
     return undefined
   }
+}
+
+/**
+ * A date that exists: the 30th of February and year 0 pass the pattern (and Date.parse rolls the first over), but
+ * PostgreSQL refuses both. Years from 1 to 9999 only.
+ */
+function isRealInstant (at: string): boolean {
+  const [year, month, day, hour, minute, second] = at.match(/\d+/g)?.map(Number) ?? []
+  if (year === undefined || year < 1) return false
+  const instant = new Date(0)
+  instant.setUTCFullYear(year, (month as number) - 1, day)
+  instant.setUTCHours(hour as number, minute, second)
+  return instant.getUTCFullYear() === year && instant.getUTCMonth() === (month as number) - 1 && instant.getUTCDate() === day &&
+    instant.getUTCHours() === hour && instant.getUTCMinutes() === minute && instant.getUTCSeconds() === second
 }
 
 /** Given `limit + 1` rows, the page and the cursor of its last row when there are more. */

@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { RuntimeConfig, Runtime } from '../runtime.ts'
-import { finiteNumbers } from './finite-numbers.ts'
 import { problemFrom } from './schemas/problem.ts'
+import { buildValidator } from './validation.ts'
 import problemDetails from './plugins/problem-details.ts'
 import docs from './plugins/docs.ts'
 import metrics from './plugins/metrics.ts'
@@ -46,7 +46,8 @@ export async function buildApp (runtime: Runtime, options: BuildAppOptions = {})
     },
     forceCloseConnections: 'idle',
     // Unknown body fields are ignored, not stripped; schemas that must refuse them say additionalProperties: false.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false }, plugins: [finiteNumbers] },
+    // Bodies are not coerced; every string must be text and every number finite (see validation.ts).
+    schemaController: { compilersFactory: { buildValidator: buildValidator() } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // JSON in and out: any other body is a 415, not a string that fails validation later.

@@ -2,14 +2,13 @@
 import { Type, type TSchema } from 'typebox'
 import { InvalidCursorError } from '../../errors.ts'
 import { decodeCursor, type Keyset } from '../../pagination.ts'
-import { FINITE } from '../finite-numbers.ts'
 
 export const Uuid = Type.String({ format: 'uuid' })
 export const Timestamp = Type.String({ format: 'date-time' })
 export const IdParams = Type.Object({ id: Uuid })
 
 export const ListQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, [FINITE]: true }),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 })
 

@@ -1,0 +1,62 @@
+// Proves that a request stuck in its tenant's database is cut off at REQUEST_TIMEOUT with a 503/504, and never holds up other tenants.
+import type { LightMyRequestResponse } from 'fastify'
+import t, { type Test } from 'tap'
+import { adminToken, bearer, buildTestApp, createTenant } from '../helpers/app.ts'
+import { settle, type Settled } from '../helpers/deadline.ts'
+import { eventually } from '../helpers/tenant-databases.ts'
+import { lockNotes } from '../helpers/tenant-locks.ts'
+
+const REQUEST_TIMEOUT_MS = 2000
+const DEADLINE_MS = 6000
+const PROMPT_MS = 2000
+
+async function setUp (t: Test, env: Record<string, string> = {}) {
+  const app = await buildTestApp(t, { REQUEST_TIMEOUT: String(REQUEST_TIMEOUT_MS), RATE_LIMIT_MAX: '100000', POOL_DRAIN_TIMEOUT_SECONDS: '1', ...env })
+  const admin = await adminToken(app)
+  const a = await createTenant(app, admin)
+  const b = await createTenant(app, admin)
+  const notes = (token: string) => settle(app.inject({ method: 'GET', url: '/api/v1/notes', headers: bearer(token) }), DEADLINE_MS)
+  return { app, a, b, notes }
+}
+
+/** A 503 or 504 problem with Retry-After: the client is told to come back, not left waiting. */
+function isTimeoutProblem (response: LightMyRequestResponse): boolean {
+  return [503, 504].includes(response.statusCode) &&
+    String(response.headers['content-type']).startsWith('application/problem+json') &&
+    response.headers['retry-after'] !== undefined
+}
+
+function describe (result: Settled<LightMyRequestResponse>): string {
+  return result.answered ? `${result.value.statusCode} after ${result.ms} ms, retry-after ${result.value.headers['retry-after']}` : `no answer in ${result.ms} ms`
+}
+
+t.test('a request blocked on a lock in its tenant database gets a 503/504 with Retry-After; another tenant is served meanwhile', async (t) => {
+  const { a, b, notes } = await setUp(t)
+  const lock = await lockNotes(a.slug)
+  t.teardown(() => lock.release())
+
+  const blocked = notes(a.token)
+  const other = await notes(b.token)
+  t.ok(other.answered && other.value.statusCode === 200 && other.ms < PROMPT_MS, `tenant B is served promptly meanwhile (${describe(other)})`)
+
+  const result = await blocked
+  t.ok(result.answered, `tenant A's blocked request is answered within ${DEADLINE_MS} ms with REQUEST_TIMEOUT=${REQUEST_TIMEOUT_MS} (${describe(result)})`)
+  if (result.answered) t.ok(isTimeoutProblem(result.value), `and the answer is a 503/504 problem+json with Retry-After (${describe(result)})`)
+})
+
+t.test('with one pool slot, tenant A blocked on a lock does not make tenant B wait forever', async (t) => {
+  const { app, a, b, notes } = await setUp(t, { POOL_MAX_TENANTS: '1' })
+  const lock = await lockNotes(a.slug)
+  t.teardown(() => lock.release())
+
+  const blocked = notes(a.token)
+  // B's request is sent only once A's holds the one pool slot.
+  await eventually(async () => app.runtime.connections.stats().leases > 0, 5000)
+  const other = await notes(b.token)
+  t.ok(other.answered, `tenant B is answered within ${DEADLINE_MS} ms (${describe(other)})`)
+  if (other.answered) {
+    t.ok(other.value.statusCode === 200 || (other.value.statusCode === 503 && other.value.headers['retry-after'] !== undefined),
+      `with a 200, or a 503 with Retry-After (${describe(other)})`)
+  }
+  await blocked
+})
