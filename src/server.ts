@@ -3,7 +3,7 @@ import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig } from './config.ts'
 import { buildApp } from './app.ts'
-import { openEmbeddedMaster, type EmbeddedServer } from './embedded-postgres.ts'
+import { EmbeddedPostgresError, openEmbeddedMaster, type EmbeddedServer } from './embedded-postgres.ts'
 import { resolveSecrets } from './secrets.ts'
 import { bootstrapPlatformAdmin } from './auth/bootstrap-admin.ts'
 
@@ -48,7 +48,8 @@ main().catch(async (error: unknown) => {
   console.error(error instanceof ConfigError
     ? `tenancy: invalid configuration: ${error.message}`
     : `tenancy: failed to start: ${error instanceof Error ? error.message : String(error)}`)
-  if (!(error instanceof ConfigError)) console.error(error)
+  // Those two say what to do in their one line; anything else is unexpected, and its stack is worth showing.
+  if (!(error instanceof ConfigError || error instanceof EmbeddedPostgresError)) console.error(error)
   await app?.close().catch(() => {})
   await embedded?.stop().catch(() => {})
   process.exit(1)
