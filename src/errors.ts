@@ -19,6 +19,7 @@ export const ProvisioningFailedError = createError('PROVISIONING_FAILED', 'Provi
 export const TenantDatabaseUnavailableError = createError('TENANT_DATABASE_UNAVAILABLE', 'The tenant database cannot be reached right now', 503)
 export const MasterDatabaseUnavailableError = createError('MASTER_DATABASE_UNAVAILABLE', 'The master database is not answering', 503)
 export const PoolsBusyError = createError('POOLS_BUSY', 'Every tenant connection slot stayed busy past the request deadline; retry shortly', 503)
+export const LifecycleBusyError = createError('LIFECYCLE_BUSY', 'Too many tenants are being created or changed right now; retry shortly', 503)
 export const ConnectionManagerClosedError = createError('CONNECTION_MANAGER_CLOSED', 'The server is shutting down', 503)
 
 /** Seconds a client should wait before retrying a 503. */

@@ -36,3 +36,19 @@ const UNAVAILABLE = new Set([
 export function isDatabaseUnavailable (error: unknown): boolean {
   return codesOf(error).some((code) => UNAVAILABLE.has(code) || code.startsWith('08'))
 }
+
+// A statement that ran out of time: statement_timeout (or a cancel), lock_timeout.
+const BUSY = new Set(['57014', '55P03'])
+
+/** True when a query was cut off by a session limit (see postgres-sessions.ts): a 503 to retry, not a 500. */
+export function isDatabaseBusy (error: unknown): boolean {
+  return codesOf(error).some((code) => BUSY.has(code))
+}
+
+// The tenant's database or login is gone (dropped, or its role removed): its pool must not be used again.
+const GONE = new Set(['3D000', '28000', '28P01', '57P01'])
+
+/** True when a failure means the pool's database or role no longer exists (or its sessions were terminated). */
+export function isDatabaseGone (error: unknown): boolean {
+  return codesOf(error).some((code) => GONE.has(code))
+}

@@ -11,10 +11,11 @@ import { createTenantLifecycle } from './lifecycle/tenant-lifecycle.ts'
 import { tenantLocks } from './lifecycle/tenant-lock.ts'
 import { createLogger, type Logger } from './logging.ts'
 import { ensureDefaultServer } from './master/database-servers-repository.ts'
-import { connectMaster, MASTER_POOL_SIZE, type MasterDatabase } from './master/database.ts'
+import { connectMaster, MASTER_POOL_SIZE, requestLimits, type MasterDatabase } from './master/database.ts'
 import { createTenantDirectory } from './master/tenant-directory.ts'
 import { listenForTenantEvents, tenantEventPublisher } from './master/tenant-events.ts'
 import { createMetrics, registerPoolMetrics } from './metrics.ts'
+import { boundedPool } from './postgres-sessions.ts'
 import { masterMigrations, migrateDatabase } from './migrations/migrator.ts'
 import { createTenantMigrator } from './migrations/tenant-migrator.ts'
 import { tenantRoleName, tenantRolePassword } from './tenant-database/identity.ts'
@@ -62,9 +63,18 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
   const adminUrl = config.databaseUrl
   await migrateDatabase(adminUrl, masterMigrations)
   const master = connectMaster(adminUrl, config)
-  const lifecycleSql = postgres(adminUrl, { max: LIFECYCLE_POOL_SIZE, idle_timeout: 60, connect_timeout: 5, onnotice: () => {} })
+  // Creating and dropping databases can take longer than a request under load; a stuck one still ends.
+  const lifecycleSql = postgres(adminUrl, {
+    max: LIFECYCLE_POOL_SIZE,
+    idle_timeout: 60,
+    onnotice: () => {},
+    ...boundedPool({ statementTimeoutMs: 120_000, lockTimeoutMs: 10_000, idleInTransactionMs: 60_000, connectTimeoutSeconds: 5 }, 'tenancy lifecycle'),
+  })
   const closing: Array<() => Promise<unknown>> = [() => lifecycleSql.end({ timeout: 5 }), () => master.close()]
-  const close = async () => { for (const step of closing.splice(0)) await step() }
+  // Each step runs whatever the one before did: on a signal the embedded server may already be stopping.
+  const close = async () => {
+    for (const step of closing.splice(0)) await step().catch((error: unknown) => { log.warn({ err: error }, 'while closing') })
+  }
   try {
     await closeToPublic(master, log)
     await warnIfOverBudget(master.sql, config, log)
@@ -85,7 +95,11 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
         }
         return { host: tenant.host, port: tenant.port, database: tenant.databaseName, username: tenantRoleName(slug), password: tenantRolePassword(config.tenantDbSecret, slug) }
       },
-      connect: postgresConnector(config.pool),
+      connect: postgresConnector({
+        ...config.pool,
+        ...requestLimits(config.requestTimeoutMs),
+        connectTimeoutSeconds: Math.min(config.pool.connectTimeoutSeconds, config.requestTimeoutMs / 1000),
+      }),
       observer: { opened: (_slug, seconds) => { metrics.poolOpenSeconds.observe(seconds) } },
     })
     closing.unshift(() => connections.close())
@@ -101,7 +115,7 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
     closing.unshift(() => events.close())
 
     const lifecycle = createTenantLifecycle({
-      withTenantLock: tenantLocks({ sql: lifecycleSql, adminUrl, tenantDbSecret: config.tenantDbSecret, connectionLimit: config.pool.maxConnectionsPerTenant + CONNECTION_RESERVE }),
+      withTenantLock: tenantLocks({ sql: lifecycleSql, connections: LIFECYCLE_POOL_SIZE, adminUrl, tenantDbSecret: config.tenantDbSecret, connectionLimit: config.pool.maxConnectionsPerTenant + CONNECTION_RESERVE }),
       tenants: master.tenants,
       serverId,
       template,

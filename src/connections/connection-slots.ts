@@ -1,11 +1,7 @@
-// A counting semaphore over pool slots with bounded waits: a pool holds its slot from before it opens until it has
-// fully closed, and an open that cannot get one by its deadline fails instead of waiting forever.
+// Pool slots: a pool holds one from before it opens until it has fully closed, and an open that cannot get one by its
+// deadline fails instead of waiting forever. The slots also tell when the queue of opens has stopped moving.
 import { PoolsBusyError } from '../errors.ts'
-
-interface Waiter {
-  grant (): void
-  timer: NodeJS.Timeout | undefined
-}
+import { Semaphore } from '../semaphore.ts'
 
 export interface ConnectionSlotsOptions {
   capacity: number
@@ -19,26 +15,14 @@ export interface ConnectionSlotsOptions {
   onPressure (): void
 }
 
-export class ConnectionSlots {
-  readonly capacity: number
+export class ConnectionSlots extends Semaphore {
   readonly #options: ConnectionSlotsOptions
-  #inUse = 0
-  /** First come, first served; a Set so that a waiter whose deadline passes leaves the queue in O(1). */
-  readonly #waiters = new Set<Waiter>()
   #stalled = false
   #stallTimer: NodeJS.Timeout | undefined
 
   constructor (options: ConnectionSlotsOptions) {
-    this.capacity = options.capacity
+    super(options.capacity, () => new PoolsBusyError())
     this.#options = options
-  }
-
-  get free (): number {
-    return this.capacity - this.#inUse
-  }
-
-  get waiting (): number {
-    return this.#waiters.size
   }
 
   /** True once opens have been queued for `patienceMs` with no slot changing hands. */
@@ -46,46 +30,24 @@ export class ConnectionSlots {
     return this.#stalled
   }
 
-  /** Takes a slot, queueing until one is released; rejects with a 503 once `deadline` (performance.now() ms) passes. */
-  take (deadline = Number.POSITIVE_INFINITY): Promise<void> {
-    if (this.#inUse < this.capacity) {
-      this.#inUse++
-      return Promise.resolve()
-    }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { grant: resolve, timer: undefined }
-      if (Number.isFinite(deadline)) {
-        waiter.timer = setTimeout(() => {
-          this.#waiters.delete(waiter)
-          if (this.#waiters.size === 0) this.#calm()
-          reject(new PoolsBusyError())
-        }, Math.max(0, deadline - performance.now()))
-      }
-      this.#waiters.add(waiter)
-      this.#stallTimer ??= this.#watch()
-      this.#options.onPressure()
-    })
-  }
-
-  /** Hands the slot to the longest waiter, or frees it. */
-  release (): void {
-    const next = this.#waiters.values().next()
-    if (next.done === true) {
-      this.#inUse--
-      return
-    }
-    const waiter = next.value
-    this.#waiters.delete(waiter)
-    clearTimeout(waiter.timer)
-    // A slot changed hands: the queue is moving. Watch the opens still queued afresh.
-    this.#calm()
-    if (this.#waiters.size > 0) this.#stallTimer = this.#watch()
-    waiter.grant()
-  }
-
   /** Stops watching for stalls; waiters still queued keep their deadlines. */
   close (): void {
     this.#calm()
+  }
+
+  protected override queued (): void {
+    this.#stallTimer ??= this.#watch()
+    this.#options.onPressure()
+  }
+
+  /** A slot changed hands: the queue is moving. Watch the opens still queued afresh. */
+  protected override handedOver (): void {
+    this.#calm()
+    if (this.waiting > 0) this.#stallTimer = this.#watch()
+  }
+
+  protected override gaveUp (): void {
+    if (this.waiting === 0) this.#calm()
   }
 
   #calm (): void {

@@ -60,10 +60,17 @@ export class PoolEntry {
 
   /**
    * Takes the pool out of service: it closes now if unleased, else when its last lease is released, and at the latest
-   * after the drain timeout, whatever is still running. Its slot stays taken until then, so the budget holds. Returns
-   * false when it was already retired.
+   * after the drain timeout, whatever is still running. Its slot stays taken until then, so the budget holds. A broken
+   * pool closes at once, leased or not, and every query still waiting on it fails. Returns false when it was already
+   * retired.
    */
-  retire (): boolean {
+  retire (broken = false): boolean {
+    if (broken && this.#state !== 'closing') {
+      // Its connections are lost: what is still in flight on it has failed or never will finish. End it now.
+      this.#state = 'draining'
+      this.#close(0)
+      return true
+    }
     if (this.#state !== 'open') return false
     this.#state = 'draining'
     if (this.#leases === 0) {

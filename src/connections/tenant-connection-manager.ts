@@ -116,6 +116,17 @@ export class TenantConnectionManager {
     if (opening !== undefined) this.#cancelled.add(opening)
   }
 
+  /**
+   * Closes a pool whose connection was lost (its server restarted, its database was dropped) at once, failing what
+   * still waits on it: postgres.js can otherwise keep a query waiting forever on a connection it cannot re-open. Only
+   * if `connection` is still the tenant's pool; the next request opens a new one.
+   */
+  evictBroken (connection: TenantConnection): void {
+    // Out of the cache first (it then drains, like any evicted pool), then closed without waiting.
+    if (this.#pools.peek(connection.slug)?.connection === connection) this.#pools.delete(connection.slug)
+    for (const entry of this.#draining) if (entry.connection === connection) entry.retire(true)
+  }
+
   /** Closes every pool, waiting for in-flight work up to the drain timeout. Later calls to `lease` fail. */
   async close (): Promise<void> {
     this.#closed = true

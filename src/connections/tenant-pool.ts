@@ -1,6 +1,7 @@
 // How a tenant's pool is made: a postgres.js pool logged in as the tenant's own role, with its repositories.
 import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres, { type Sql } from 'postgres'
+import { boundedPool, type SessionLimits } from '../postgres-sessions.ts'
 import { createTenantRepositories, type TenantRepositories } from '../tenant-database/repositories.ts'
 import * as tenantSchema from '../tenant-database/schema.ts'
 
@@ -27,7 +28,7 @@ export interface TenantConnection {
 /** Opens a tenant's pool of `width` connections and resolves once it is connected; nothing is left behind if it fails. */
 export type Connect = (slug: string, target: TenantConnectionTarget, width: number) => Promise<TenantConnection>
 
-export interface TenantPoolOptions {
+export interface TenantPoolOptions extends SessionLimits {
   idleTimeoutSeconds: number
   connectTimeoutSeconds: number
   applicationName?: string
@@ -39,11 +40,10 @@ export function postgresConnector (options: TenantPoolOptions): Connect {
       ...target,
       max: width,
       idle_timeout: options.idleTimeoutSeconds,
-      connect_timeout: options.connectTimeoutSeconds,
       onnotice: () => {},
       // No array types of our own: skip the pg_type query postgres.js would run on every new connection.
       fetch_types: false,
-      connection: { application_name: options.applicationName ?? 'tenancy' },
+      ...boundedPool(options, options.applicationName),
     })
     const close = (timeoutSeconds: number) => sql.end({ timeout: timeoutSeconds }).catch(() => {})
     try {

@@ -39,6 +39,8 @@ export async function buildApp (runtime: Runtime, options: BuildAppOptions = {})
     genReqId: () => randomUUID(),
     trustProxy: trustProxy(runtime.config.trustProxy),
     return503OnClosing: true,
+    // Every request is answered within REQUEST_TIMEOUT (503 with Retry-After past it), whatever it waits on.
+    handlerTimeout: runtime.config.requestTimeoutMs,
     // Errors Fastify raises before routing (a malformed URL, an over-long path parameter) bypass the error handler.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       const problem = { ...problemFrom(error), detail: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed' }

@@ -47,7 +47,7 @@ export function createProvisioner (options: ProvisionerOptions) {
     await session.tenants.remove(tenant.id)
   }
 
-  async function provision (request: ProvisionRequest): Promise<{ tenant: Tenant, owner: User }> {
+  async function provision (request: ProvisionRequest, deadline?: number): Promise<{ tenant: Tenant, owner: User }> {
     const { slug } = request
     if (!isValidSlug(slug)) throw new InvalidSlugError()
     checkPasswordPolicy(request.owner.password, [request.owner.email, request.owner.name])
@@ -99,10 +99,10 @@ export function createProvisioner (options: ProvisionerOptions) {
       }
       await options.onTenantChanged?.(slug)
       return { tenant: activated as Tenant, owner: owner as User }
-    })
+    }, deadline)
   }
 
-  async function deprovision (slug: string): Promise<void> {
+  async function deprovision (slug: string, deadline?: number): Promise<void> {
     if (!isValidSlug(slug)) throw new TenantNotFoundError()
     await withTenantLock(slug, () => new ConflictError('The tenant is being changed by another request; retry shortly'), async (session) => {
       const tenant = await session.tenants.findBySlug(slug)
@@ -111,7 +111,7 @@ export function createProvisioner (options: ProvisionerOptions) {
       await session.tenants.update(slug, { status: 'deleting' })
       await options.onTenantChanged?.(slug)
       await discard(session, tenant)
-    })
+    }, deadline)
   }
 
   /** Finishes what crashed processes left: rolls back interrupted provisionings and completes interrupted deletions. */

@@ -31,11 +31,12 @@ export function createTenantLifecycle (options: TenantLifecycleOptions) {
   const busy = () => new ConflictError('The tenant is being changed by another request; retry shortly')
 
   return {
-    async provision (request: ProvisionRequest) {
+    /** `deadline` (performance.now() ms) bounds the wait for a turn, as for every change below. */
+    async provision (request: ProvisionRequest, deadline?: number) {
       const started = performance.now()
       const seconds = () => (performance.now() - started) / 1000
       try {
-        const result = await provisioner.provision(request)
+        const result = await provisioner.provision(request, deadline)
         options.observer?.provisioned?.('created', seconds())
         return result
       } catch (error) {
@@ -45,21 +46,21 @@ export function createTenantLifecycle (options: TenantLifecycleOptions) {
     },
 
     /** Renames, suspends or reactivates. A suspended tenant's requests get 403 and its pools close, in every process. */
-    async update (slug: string, changes: TenantChanges): Promise<Tenant> {
+    async update (slug: string, changes: TenantChanges, deadline?: number): Promise<Tenant> {
       if (!isValidSlug(slug)) throw new TenantNotFoundError()
       const updated = await withTenantLock(slug, busy, async (session) => {
         const tenant = await session.tenants.findBySlug(slug)
         if (tenant === undefined || !isServing(tenant.status)) throw new TenantNotFoundError()
         return session.tenants.update(slug, changes)
-      })
+      }, deadline)
       if (updated === undefined) throw new TenantNotFoundError()
       await changed(slug)
       return updated
     },
 
     /** Deletes the tenant: it stops being served everywhere first, then its database, role, users and tokens go. */
-    remove (slug: string): Promise<void> {
-      return provisioner.deprovision(slug)
+    remove (slug: string, deadline?: number): Promise<void> {
+      return provisioner.deprovision(slug, deadline)
     },
 
     /** Finishes what crashed processes left: interrupted provisionings are undone, interrupted deletions completed. */

@@ -3,7 +3,9 @@
 // change is recognised; and since the change never asks a pool for a second connection, changes cannot starve each other.
 import { drizzle } from 'drizzle-orm/postgres-js'
 import type { ReservedSql, Sql } from 'postgres'
+import { LifecycleBusyError } from '../errors.ts'
 import * as masterSchema from '../master/schema.ts'
+import { Semaphore } from '../semaphore.ts'
 import { createTenantsRepository } from '../master/tenants-repository.ts'
 import { createUsersRepository } from '../master/users-repository.ts'
 import { createTenantDatabaseAdmin, type TenantDatabaseAdmin } from '../tenant-database/admin.ts'
@@ -18,16 +20,25 @@ export interface TenantSession {
 export interface TenantLockOptions {
   /** The lifecycle's own pool on the master database, apart from the one that serves requests. */
   sql: Sql
+  /** Its size: how many changes run at once. */
+  connections: number
   adminUrl: string
   tenantDbSecret: string
   connectionLimit: number
 }
 
-export type WithTenantLock = <T>(slug: string, busy: () => Error, fn: (session: TenantSession) => Promise<T>) => Promise<T>
+/** `deadline` (performance.now() ms) bounds the wait for one of the lifecycle's connections, not the change itself. */
+export type WithTenantLock = <T>(slug: string, busy: () => Error, fn: (session: TenantSession) => Promise<T>, deadline?: number) => Promise<T>
 
 export function tenantLocks (options: TenantLockOptions): WithTenantLock {
-  return async (slug, busy, fn) => {
-    const sql = await options.sql.reserve()
+  // One change per connection of the lifecycle's pool; the rest queue, each until its own deadline.
+  const changes = new Semaphore(options.connections, () => new LifecycleBusyError())
+  return async (slug, busy, fn, deadline) => {
+    await changes.take(deadline)
+    const sql = await options.sql.reserve().catch((error: unknown) => {
+      changes.release()
+      throw error
+    })
     const key = `tenancy:tenant:${slug}`
     try {
       const [row] = await sql<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtext(${key})) as locked`
@@ -42,6 +53,7 @@ export function tenantLocks (options: TenantLockOptions): WithTenantLock {
       }
     } finally {
       sql.release()
+      changes.release()
     }
   }
 }

@@ -2,6 +2,7 @@
 // built on it once.
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import postgres, { type Sql } from 'postgres'
+import { boundedPool, type SessionLimits } from '../postgres-sessions.ts'
 import { createRefreshTokensRepository } from './refresh-tokens-repository.ts'
 import * as schema from './schema.ts'
 import { createTenantsRepository } from './tenants-repository.ts'
@@ -13,6 +14,8 @@ export const MASTER_POOL_SIZE = 10
 
 export interface MasterOptions {
   refreshTokenTtlDays: number
+  /** Bounds each statement and lock wait of the pool that serves requests. */
+  requestTimeoutMs: number
 }
 
 export type MasterDatabase = ReturnType<typeof connectMaster>
@@ -21,9 +24,8 @@ export function connectMaster (url: string, options: MasterOptions) {
   const sql: Sql = postgres(url, {
     max: MASTER_POOL_SIZE,
     idle_timeout: 60,
-    connect_timeout: 5,
     onnotice: () => {},
-    connection: { application_name: 'tenancy' },
+    ...boundedPool(requestLimits(options.requestTimeoutMs)),
   })
   const db: MasterDb = drizzle(sql, { schema })
   return {
@@ -33,5 +35,15 @@ export function connectMaster (url: string, options: MasterOptions) {
     users: createUsersRepository(db),
     refreshTokens: createRefreshTokensRepository(db, options.refreshTokenTtlDays),
     close: () => sql.end({ timeout: 5 }),
+  }
+}
+
+/** What a session that serves requests may take: a statement or lock wait no longer than a request. */
+export function requestLimits (requestTimeoutMs: number): SessionLimits & { connectTimeoutSeconds: number } {
+  return {
+    statementTimeoutMs: requestTimeoutMs,
+    lockTimeoutMs: requestTimeoutMs,
+    idleInTransactionMs: Math.max(10_000, 2 * requestTimeoutMs),
+    connectTimeoutSeconds: Math.min(5, requestTimeoutMs / 1000),
   }
 }

@@ -4,11 +4,13 @@ import { randomUUID } from 'node:crypto'
 import type { Sql } from 'postgres'
 
 const CHANNEL = 'tenancy_tenant_changed'
+/** How often a listener pings itself through the channel, to notice a listening connection that did not come back. */
+const PING_EVERY_MS = 2000
 
 export interface TenantEventHandlers {
   /** Another process changed the tenant. */
   changed (slug: string): void
-  /** The listening connection was (re)established: notifications may have been missed meanwhile. */
+  /** Listening (again): notifications may have been missed before, so nothing cached is trusted. */
   resync (): void
 }
 
@@ -17,6 +19,8 @@ export interface TenantEvents {
   publish (slug: string): Promise<void>
   close (): Promise<void>
 }
+
+interface Event { origin: string, slug?: string }
 
 /** Publishing only (the CLI): no connection is held to listen. */
 export function tenantEventPublisher (sql: Sql, origin = randomUUID()): TenantEvents {
@@ -28,23 +32,52 @@ export function tenantEventPublisher (sql: Sql, origin = randomUUID()): TenantEv
   }
 }
 
-/** Publishes and listens, on a connection of its own that postgres.js re-establishes after a loss. */
+/**
+ * Publishes and listens, on a connection of its own. postgres.js listens again after that connection is lost, but
+ * gives up if the server is still away at that moment: so the listener pings itself every two seconds, and listens
+ * anew when three pings in a row went unheard.
+ */
 export async function listenForTenantEvents (sql: Sql, handlers: TenantEventHandlers): Promise<TenantEvents> {
   const origin = randomUUID()
-  const subscription = await sql.listen(CHANNEL, (payload) => {
+  let heard = performance.now()
+  const onNotify = (payload: string) => {
     const event = parse(payload)
-    if (event !== undefined && event.origin !== origin) handlers.changed(event.slug)
-  }, handlers.resync)
+    if (event === undefined) return
+    if (event.origin === origin) heard = performance.now()
+    else if (event.slug !== undefined) handlers.changed(event.slug)
+  }
+  const listen = () => sql.listen(CHANNEL, onNotify, () => {
+    heard = performance.now()
+    handlers.resync()
+  })
+  let subscription = await listen()
+  let checking = false
+  const watchdog = setInterval(() => {
+    if (checking) return
+    checking = true
+    void (async () => {
+      if (performance.now() - heard > 3 * PING_EVERY_MS) {
+        await subscription.unlisten().catch(() => {})
+        subscription = await listen().catch(() => subscription)
+      }
+      await sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ origin })})`.catch(() => {})
+    })().finally(() => { checking = false })
+  }, PING_EVERY_MS)
+  watchdog.unref()
   return {
     ...tenantEventPublisher(sql, origin),
-    close: () => subscription.unlisten(),
+    async close () {
+      clearInterval(watchdog)
+      await subscription.unlisten()
+    },
   }
 }
 
-function parse (payload: string): { slug: string, origin: string } | undefined {
+function parse (payload: string): Event | undefined {
   try {
     const event = JSON.parse(payload) as { slug?: unknown, origin?: unknown }
-    return typeof event.slug === 'string' && typeof event.origin === 'string' ? { slug: event.slug, origin: event.origin } : undefined
+    if (typeof event.origin !== 'string' || (event.slug !== undefined && typeof event.slug !== 'string')) return undefined
+    return { origin: event.origin, slug: event.slug as string | undefined }
   } catch {
     return undefined
   }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { TenantConnectionManager, type TenantConnectionManagerOptions } from '../../src/connections/tenant-connection-manager.ts'
+import { requestLimits } from '../../src/master/database.ts'
 import { postgresConnector, type TenantConnectionTarget, type TenantPoolOptions } from '../../src/connections/tenant-pool.ts'
 import { TenantNotFoundError } from '../../src/errors.ts'
 import { createTenantDatabases, eventually } from '../helpers/tenant-databases.ts'
@@ -19,7 +20,7 @@ function manager (t: { teardown (fn: () => unknown): void }, tenants: Tenants, o
     maxConnectionsPerTenant: 2,
     drainTimeoutSeconds: 5,
     locate: async (slug) => { located.push(slug); return tenants.target(slug) },
-    connect: postgresConnector({ idleTimeoutSeconds, connectTimeoutSeconds, applicationName }),
+    connect: postgresConnector({ ...requestLimits(5000), idleTimeoutSeconds, connectTimeoutSeconds, applicationName }),
     ...rest,
   })
   t.teardown(() => instance.close())

@@ -5,12 +5,15 @@ import { TenantNotFoundError } from '../../errors.ts'
 import type { Tenant } from '../../master/schema.ts'
 import { isServing } from '../../master/tenants-repository.ts'
 import { page } from '../../pagination.ts'
+import { deadlineOf } from '../deadline.ts'
 import { isValidSlug } from '../../tenant-database/identity.ts'
 import { bearer, List, ListQuery, parseCursor, problems } from '../schemas/common.ts'
 import { Slug, SlugParams, TenantName, TenantResponse, tenantResponse } from '../schemas/tenants.ts'
 import { DisplayName, Email, Password, UserResponse, userResponse } from '../schemas/users.ts'
 
 const ERRORS = [401, 403, 429]
+/** How long creating or deleting a tenant may take, once its turn has come; its statements are bounded too. */
+const LIFECYCLE_TIMEOUT_MS = 120_000
 
 const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { master, lifecycle } = app.runtime
@@ -24,6 +27,8 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.post('/', {
+    // Waiting for a turn ends with REQUEST_TIMEOUT; the work itself (a database made, migrated, seeded) gets longer.
+    handlerTimeout: LIFECYCLE_TIMEOUT_MS,
     schema: {
       tags,
       security: bearer,
@@ -32,7 +37,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: Type.Object({ tenant: TenantResponse, owner: UserResponse }), ...problems(400, 409, 413, 415, 503, ...ERRORS) },
     },
   }, async (request, reply) => {
-    const { tenant, owner } = await lifecycle.provision(request.body)
+    const { tenant, owner } = await lifecycle.provision(request.body, deadlineOf(reply))
     return reply.code(201).send({ tenant: tenantResponse(tenant), owner: userResponse(owner, tenant.slug) })
   })
 
@@ -57,12 +62,13 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Object({ name: Type.Optional(TenantName), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('suspended')])) }, { minProperties: 1 }),
       response: { 200: TenantResponse, ...problems(400, 404, 409, 413, 415, ...ERRORS) },
     },
-  }, async (request) => tenantResponse(await lifecycle.update(request.params.slug, request.body)))
+  }, async (request, reply) => tenantResponse(await lifecycle.update(request.params.slug, request.body, deadlineOf(reply))))
 
   app.delete('/:slug', {
+    handlerTimeout: LIFECYCLE_TIMEOUT_MS,
     schema: { tags, security: bearer, summary: 'Delete a tenant: its pool, database, role, users and tokens', params: SlugParams, response: { 204: Type.Null(), ...problems(404, 409, ...ERRORS) } },
   }, async (request, reply) => {
-    await lifecycle.remove(request.params.slug)
+    await lifecycle.remove(request.params.slug, deadlineOf(reply))
     return reply.code(204).send(null)
   })
 }

@@ -4,6 +4,8 @@ import type { FastifyPluginAsync, FastifySchema, HTTPMethods } from 'fastify'
 import type { TenantLease } from '../../connections/tenant-connection-manager.ts'
 import { ForbiddenError, UnauthorizedError } from '../../errors.ts'
 import type { TenantLocation } from '../../master/tenants-repository.ts'
+import { isDatabaseGone, isDatabaseUnavailable } from '../../postgres-errors.ts'
+import { deadlineOf } from '../deadline.ts'
 import type { TenantRepositories } from '../../tenant-database/repositories.ts'
 import categoryRoutes from './categories.ts'
 import noteRoutes from './notes.ts'
@@ -55,19 +57,31 @@ const tenantScope: FastifyPluginAsync = async (app) => {
 
 /** Routes that read or write the tenant's own database hold a lease on its pool for the whole request. */
 const tenantDatabaseScope: FastifyPluginAsync = async (app) => {
-  const { connections } = app.runtime
+  const { connections, directory } = app.runtime
   app.decorateRequest('tenantData', null as unknown as TenantRepositories)
   app.decorateRequest('tenantLease', null)
 
-  app.addHook('preHandler', async (request) => {
-    const lease = await connections.lease(request.tenant.slug)
+  app.addHook('preHandler', async (request, reply) => {
+    // Waiting for a pool slot ends with the request's own deadline.
+    const lease = await connections.lease(request.tenant.slug, deadlineOf(reply))
+    // Answered meanwhile (the deadline came first): no handler will run to end the lease.
+    if (reply.sent) return lease.release()
     request.tenantLease = lease
     request.tenantData = lease.connection.repositories
   })
-  // onResponse runs for every response, errors included. No onRequestAbort hook: it costs a 'close' listener on
-  // every request (about 10% of warm-path throughput, see bench/warm-path), and a lease an aborted request might
-  // leave behind only delays its pool's close after eviction until the drain timeout.
-  app.addHook('onResponse', async (request) => { request.tenantLease?.release() })
+  // The lease ends when the request's database work has ended, whatever became of the client: onSend runs for every
+  // reply the handler (or the error handler, or the request deadline) sends, and Fastify sends one even to a client
+  // that has gone away, where onResponse would not run at all.
+  app.addHook('onSend', async (request) => {
+    request.tenantLease?.release()
+  })
+  // A pool that lost its connection (its database dropped by another instance or by hand, its server restarted) is
+  // closed at once, and the tenant looked up afresh: the next request gets a fresh pool, or a 404 for a deleted tenant.
+  app.addHook('onError', async (request, _reply, error) => {
+    if (request.tenantLease === null || !(isDatabaseGone(error) || isDatabaseUnavailable(error))) return
+    connections.evictBroken(request.tenantLease.connection)
+    directory.invalidate(request.tenant.slug)
+  })
 
   await app.register(categoryRoutes, { prefix: '/categories' })
   await app.register(noteRoutes, { prefix: '/notes' })
