@@ -14,6 +14,7 @@ export const NotFoundError = createError('NOT_FOUND', '%s not found', 404)
 export const TenantNotFoundError = createError('TENANT_NOT_FOUND', 'Tenant not found', 404)
 export const ConflictError = createError('CONFLICT', '%s', 409)
 export const SlugTakenError = createError('SLUG_TAKEN', 'A tenant with this slug already exists', 409)
+export const SlugUnavailableError = createError('SLUG_UNAVAILABLE', 'The database server already has a database or role by this slug\'s name that this installation did not make; choose another slug', 409)
 export const LoginRateLimitedError = createError('LOGIN_RATE_LIMITED', 'Too many failed logins; retry later', 429)
 export const ProvisioningFailedError = createError('PROVISIONING_FAILED', 'Provisioning failed at step "%s"; nothing was kept, the request can be retried', 503)
 export const TenantDatabaseUnavailableError = createError('TENANT_DATABASE_UNAVAILABLE', 'The tenant database cannot be reached right now', 503)
@@ -21,6 +22,11 @@ export const MasterDatabaseUnavailableError = createError('MASTER_DATABASE_UNAVA
 export const PoolsBusyError = createError('POOLS_BUSY', 'Every tenant connection slot stayed busy past the request deadline; retry shortly', 503)
 export const LifecycleBusyError = createError('LIFECYCLE_BUSY', 'Too many tenants are being created or changed right now; retry shortly', 503)
 export const ConnectionManagerClosedError = createError('CONNECTION_MANAGER_CLOSED', 'The server is shutting down', 503)
+
+/** A reason the process cannot start that its one-line message explains (no stack is worth showing). */
+export class StartupError extends Error {
+  override name = 'StartupError'
+}
 
 /** Seconds a client should wait before retrying a 503. */
 export const RETRY_AFTER_SECONDS = 5

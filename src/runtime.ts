@@ -2,6 +2,7 @@
 // the lifecycle (provisioning included) and the migrator, built once per process; the HTTP app and the CLI wrap it.
 import postgres, { type Sql } from 'postgres'
 import type { ResolvedConfig } from './config.ts'
+import { StartupError } from './errors.ts'
 import { openEmbeddedMaster } from './embedded-postgres.ts'
 import { postgresConnector } from './connections/tenant-pool.ts'
 import { TenantConnectionManager } from './connections/tenant-connection-manager.ts'
@@ -76,7 +77,9 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
     for (const step of closing.splice(0)) await step().catch((error: unknown) => { log.warn({ err: error }, 'while closing') })
   }
   try {
+    await assertMayProvision(master.sql)
     await closeToPublic(master, log)
+    const mark = await installationMark(master.sql)
     await warnIfOverBudget(master.sql, config, log)
     const serverId = await ensureDefaultServer(master.db, adminUrl)
     const template = await prepareTemplate(config, lifecycleSql, options, log)
@@ -115,7 +118,7 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
     closing.unshift(() => events.close())
 
     const lifecycle = createTenantLifecycle({
-      withTenantLock: tenantLocks({ sql: lifecycleSql, connections: LIFECYCLE_POOL_SIZE, adminUrl, tenantDbSecret: config.tenantDbSecret, connectionLimit: config.pool.maxConnectionsPerTenant + CONNECTION_RESERVE }),
+      withTenantLock: tenantLocks({ sql: lifecycleSql, connections: LIFECYCLE_POOL_SIZE, mark, adminUrl, tenantDbSecret: config.tenantDbSecret, connectionLimit: config.pool.maxConnectionsPerTenant + CONNECTION_RESERVE }),
       tenants: master.tenants,
       serverId,
       template,
@@ -138,14 +141,45 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
   }
 }
 
-/** Tenant roles must not reach the master database: only roles granted CONNECT (and superusers) may. */
+/**
+ * The DATABASE_URL role must create databases and roles: checked now, so that a missing privilege stops the start with
+ * one line, rather than every provisioning failing later.
+ */
+async function assertMayProvision (sql: Sql): Promise<void> {
+  const [role] = await sql<{ name: string, superuser: boolean, createdb: boolean, createrole: boolean }[]>`
+    select rolname as name, rolsuper as superuser, rolcreatedb as createdb, rolcreaterole as createrole
+    from pg_catalog.pg_roles where rolname = current_user`
+  if (role === undefined || role.superuser) return
+  const missing = [!role.createdb && 'CREATEDB', !role.createrole && 'CREATEROLE'].filter(Boolean)
+  if (missing.length > 0) {
+    throw new StartupError(`the DATABASE_URL role "${role.name}" lacks ${missing.join(' and ')}: grant it (ALTER ROLE ${role.name} ${missing.join(' ')}) or use a role that has both`)
+  }
+}
+
+/**
+ * Tenant roles must reach their own database only: the master database, and the server's postgres and template1 (open
+ * to PUBLIC by default), are closed to PUBLIC. The admin role keeps CONNECT; superusers need none. A role that does
+ * not own those databases cannot close them: that is a warning, not a failure.
+ */
 async function closeToPublic (master: MasterDatabase, log: Logger): Promise<void> {
   const [row] = await master.sql<{ name: string }[]>`select current_database() as name`
-  try {
-    await master.sql`revoke connect, temporary on database ${master.sql(row?.name as string)} from public`
-  } catch (error) {
-    log.warn({ err: error }, 'could not revoke CONNECT on the master database from PUBLIC; tenant roles may connect to it')
+  for (const database of [row?.name as string, 'postgres', 'template1']) {
+    try {
+      await master.sql.begin(async (tx) => {
+        await tx`grant connect on database ${tx(database)} to current_user`
+        await tx`revoke connect, temporary on database ${tx(database)} from public`
+      })
+    } catch (error) {
+      log.warn({ err: error, database }, 'could not revoke CONNECT on a database from PUBLIC; tenant roles may connect to it')
+    }
   }
+}
+
+/** The mark this installation writes on what it makes on a server: its master's identity (see master/schema.ts). */
+async function installationMark (sql: Sql): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`select id from installation`
+  if (row === undefined) throw new Error('the master database has no installation row')
+  return `tenancy:${row.id}`
 }
 
 /** A budget the server cannot honour turns into refused connections under load: say so at start-up. */

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { bootstrapPlatformAdmin } from './auth/bootstrap-admin.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { EmbeddedPostgresError } from './embedded-postgres.ts'
+import { StartupError } from './errors.ts'
 import { buildApp } from './http/app.ts'
 import { createLogger, type Logger } from './logging.ts'
 import { startRuntime, type Runtime } from './runtime.ts'
@@ -49,7 +50,7 @@ main().catch(async (error: unknown) => {
     ? `tenancy: invalid configuration: ${error.message}`
     : `tenancy: failed to start: ${error instanceof Error ? error.message : String(error)}`)
   // Those two say what to do in their one line; anything else is unexpected, and its stack is worth showing.
-  if (!(error instanceof ConfigError || error instanceof EmbeddedPostgresError)) console.error(error)
+  if (!(error instanceof ConfigError || error instanceof EmbeddedPostgresError || error instanceof StartupError)) console.error(error)
   await app?.close().catch(() => {})
   await runtime?.close().catch(() => {})
   process.exit(1)

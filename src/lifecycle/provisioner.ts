@@ -1,7 +1,7 @@
 // Tenant creation and deletion as a pipeline of named steps, safe under concurrent requests and resumable after a crash.
 import type { TransactionSql } from 'postgres'
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords.ts'
-import { ConflictError, InvalidSlugError, ProvisioningFailedError, SlugTakenError, TenantNotFoundError } from '../errors.ts'
+import { ConflictError, InvalidSlugError, ProvisioningFailedError, SlugTakenError, SlugUnavailableError, TenantNotFoundError } from '../errors.ts'
 import type { Tenant, User } from '../master/schema.ts'
 import type { TenantsRepository } from '../master/tenants-repository.ts'
 import { migrateDatabase, tenantMigrations } from '../migrations/migrator.ts'
@@ -39,12 +39,23 @@ export type Provisioner = ReturnType<typeof createProvisioner>
 export function createProvisioner (options: ProvisionerOptions) {
   const { withTenantLock } = options
 
-  /** Undoes every step, each idempotently: what a failed or interrupted provisioning, and a deletion, leave behind. */
-  async function discard (session: TenantSession, tenant: Tenant): Promise<void> {
+  /**
+   * Undoes every step, each idempotently: what a failed or interrupted provisioning, and a deletion, leave behind. The
+   * database and role are dropped when they carry this installation's mark, or when `claimed`: the tenant got past
+   * clearing leftovers, so a `tenant_<slug>` without the mark is one a crash left before its mark was written (or one
+   * made before marks existed). Anything else with that name belongs to someone else and stays.
+   */
+  async function discard (session: TenantSession, tenant: Tenant, claimed: boolean): Promise<void> {
+    const made = await session.admin.madeHere(tenant.slug)
     await session.users.removeAllOfTenant(tenant.id)
-    await session.admin.dropDatabase(tenant.slug)
-    await session.admin.dropRole(tenant.slug)
+    if (made.database === true || (made.database === false && claimed)) await session.admin.dropDatabase(tenant.slug)
+    if (made.role === true || (made.role === false && claimed)) await session.admin.dropRole(tenant.slug)
     await session.tenants.remove(tenant.id)
+  }
+
+  /** Whether a tenant's row shows it got past clearing leftovers: active, being deleted, or a step recorded. */
+  function claimed (tenant: Tenant): boolean {
+    return tenant.status !== 'provisioning' || tenant.provisioningStep !== null
   }
 
   async function provision (request: ProvisionRequest, deadline?: number): Promise<{ tenant: Tenant, owner: User }> {
@@ -57,7 +68,7 @@ export function createProvisioner (options: ProvisionerOptions) {
       const existing = await session.tenants.findBySlug(slug)
       if (existing !== undefined && existing.status !== 'provisioning') throw new SlugTakenError()
       // We hold the lock, so a `provisioning` row belongs to an attempt that died: clear it and start again.
-      if (existing !== undefined) await discard(session, existing)
+      if (existing !== undefined) await discard(session, existing, claimed(existing))
       const tenant = await session.tenants.reserve({ slug, name: request.name, databaseName: tenantDatabaseName(slug), serverId: options.serverId })
       if (tenant === undefined) throw new SlugTakenError()
 
@@ -66,10 +77,13 @@ export function createProvisioner (options: ProvisionerOptions) {
       let owner: User | undefined
       let activated: Tenant | undefined
       const steps: Record<ProvisioningStep, () => Promise<unknown>> = {
-        // Only our own earlier attempts can have made tenant_<slug>: the slug was free and is locked.
+        // An earlier attempt of ours leaves marked leftovers to drop; a database or role of that name without the mark
+        // is someone else's (another master on this server) and makes the slug unavailable here.
         'clear-leftovers': async () => {
-          await session.admin.dropDatabase(slug)
-          await session.admin.dropRole(slug)
+          const made = await session.admin.madeHere(slug)
+          if (made.database === false || made.role === false) throw new SlugUnavailableError()
+          if (made.database === true) await session.admin.dropDatabase(slug)
+          if (made.role === true) await session.admin.dropRole(slug)
         },
         'create-role': () => session.admin.createRole(slug),
         'create-database': () => session.admin.createDatabase(slug, template?.name),
@@ -83,17 +97,20 @@ export function createProvisioner (options: ProvisionerOptions) {
         },
         activate: async () => { activated = await session.tenants.activate(tenant.id, schemaVersion) },
       }
+      let cleared = false
       for (const step of PROVISIONING_STEPS) {
         try {
           await options.beforeStep?.(step, slug)
           await steps[step]()
           if (step !== 'activate') await session.tenants.recordStep(tenant.id, step)
+          cleared = true
         } catch (error) {
           options.log?.warn({ err: error, slug, step }, 'provisioning failed; rolling back')
           // If the rollback fails too, the row stays `provisioning` and the next attempt or start-up clears it.
-          await discard(session, tenant).catch((rollbackError: unknown) => {
+          await discard(session, tenant, cleared).catch((rollbackError: unknown) => {
             options.log?.warn({ err: rollbackError, slug }, 'rollback incomplete; it will be finished on retry or restart')
           })
+          if (error instanceof SlugUnavailableError) throw error
           throw new ProvisioningFailedError(step, { cause: error })
         }
       }
@@ -110,7 +127,7 @@ export function createProvisioner (options: ProvisionerOptions) {
       // Stop serving first: after this no login, token or pool reaches the tenant, even if a later step fails.
       await session.tenants.update(slug, { status: 'deleting' })
       await options.onTenantChanged?.(slug)
-      await discard(session, tenant)
+      await discard(session, tenant, true)
     }, deadline)
   }
 
@@ -123,7 +140,7 @@ export function createProvisioner (options: ProvisionerOptions) {
         await withTenantLock(tenant.slug, () => new ConflictError('in progress'), async (session) => {
           const current = await session.tenants.findBySlug(tenant.slug)
           if (current?.status === 'provisioning' || current?.status === 'deleting') {
-            await discard(session, current)
+            await discard(session, current, claimed(current))
             recovered.push(tenant.slug)
           }
         })

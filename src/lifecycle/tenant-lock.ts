@@ -25,6 +25,8 @@ export interface TenantLockOptions {
   adminUrl: string
   tenantDbSecret: string
   connectionLimit: number
+  /** This installation's mark on the databases and roles it makes. */
+  mark: string
 }
 
 /** `deadline` (performance.now() ms) bounds the wait for one of the lifecycle's connections, not the change itself. */
@@ -46,7 +48,7 @@ export function tenantLocks (options: TenantLockOptions): WithTenantLock {
       try {
         // drizzle reads the client's type parsers from `options`, which a reserved connection does not expose; they are its pool's.
         const db = drizzle(Object.assign(sql, { options: options.sql.options }), { schema: masterSchema })
-        const admin = createTenantDatabaseAdmin({ sql, adminUrl: options.adminUrl, tenantDbSecret: options.tenantDbSecret, connectionLimit: options.connectionLimit })
+        const admin = createTenantDatabaseAdmin({ ...options, sql })
         return await fn({ sql, admin, tenants: createTenantsRepository(db), users: createUsersRepository(db) })
       } finally {
         await sql`select pg_advisory_unlock(hashtext(${key}))`.catch(() => {})

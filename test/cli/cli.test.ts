@@ -1,5 +1,6 @@
 // The operator's CLI, run as a separate process against the test master database.
 import { spawn } from 'node:child_process'
+import { tenantMigrations } from '../../src/migrations/migrator.ts'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -44,7 +45,7 @@ t.test('migrate goes on past a failing tenant, reports each one, and exits 1; st
 
   const run = await cli(app, ['migrate', '--concurrency', '2'])
   t.equal(run.code, 1, 'non-zero exit when a tenant failed')
-  t.match(run.stdout, new RegExp(`${healthy.slug}\\s+v1 -> v1`))
+  t.match(run.stdout, new RegExp(`${healthy.slug}\\s+v${tenantMigrations.latestVersion} -> v${tenantMigrations.latestVersion}`))
   t.match(run.stdout, new RegExp(`${broken.slug}\\s+FAILED`))
   t.match(run.stdout, '1 migrated, 1 failed')
 

@@ -16,7 +16,7 @@ t.test('a correctly signed token for a real owner, but with no exp, gets 401', a
   const [owner] = await app.runtime.master.sql<{ id: string, tenant_id: string }[]>`
     select u.id, u.tenant_id from users u join tenants t on t.id = u.tenant_id where t.slug = ${tenant.slug} and u.role = 'owner'`
   // Every claim a current or future token carries (tid is the slug today; tenant_id is the id the fix adds).
-  const claims = { sub: owner?.id, tid: tenant.slug, tenant_id: owner?.tenant_id, role: 'owner', jti: randomUUID(), iat: Math.floor(Date.now() / 1000) }
+  const claims = { sub: owner?.id, tid: tenant.slug, tenant_id: owner?.tenant_id, role: 'owner', ver: 0, jti: randomUUID(), iat: Math.floor(Date.now() / 1000) }
   const withExp = sign({ ...claims, exp: claims.iat + 600 }, app.config.jwtSecret)
   const withoutExp = sign(claims, app.config.jwtSecret)
 

@@ -11,7 +11,8 @@ interface Teardown { teardown (fn: () => unknown): void }
 export async function createTenantDatabases (t: Teardown, count: number) {
   const secret = randomBytes(32).toString('hex')
   const sql = postgres(serverUrl(), { max: 4, onnotice: () => {} })
-  const admin = createTenantDatabaseAdmin({ sql, adminUrl: serverUrl(), tenantDbSecret: secret, connectionLimit: 10 })
+  const reserved = await sql.reserve()
+  const admin = createTenantDatabaseAdmin({ sql: reserved, adminUrl: serverUrl(), tenantDbSecret: secret, connectionLimit: 10, mark: 'tenancy:test' })
   const slugs = Array.from({ length: count }, () => `t${randomBytes(5).toString('hex')}`)
   for (const slug of slugs) {
     await admin.createRole(slug)
@@ -23,6 +24,7 @@ export async function createTenantDatabases (t: Teardown, count: number) {
       await admin.dropDatabase(slug)
       await admin.dropRole(slug)
     }
+    reserved.release()
     await sql.end()
   })
   const server = new URL(serverUrl())

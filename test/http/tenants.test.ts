@@ -1,5 +1,6 @@
 // Tenant lifecycle over HTTP: list with cursors, get, suspend and reactivate, delete and re-create.
 import t from 'tap'
+import { tenantMigrations } from '../../src/migrations/migrator.ts'
 import { adminToken, bearer, buildTestApp, createTenant, login, STRONG_PASSWORD } from '../helpers/app.ts'
 import { withAdmin } from '../helpers/database.ts'
 
@@ -43,7 +44,7 @@ t.test('suspend closes the pool and refuses requests and logins with 403; reacti
   t.equal(app.runtime.connections.stats().openPools, 1)
 
   const get = await app.inject({ method: 'GET', url: `/api/v1/tenants/${tenant.slug}`, headers: bearer(admin) })
-  t.match(get.json(), { slug: tenant.slug, status: 'active', database: `tenant_${tenant.slug}`, schema_version: 1 })
+  t.match(get.json(), { slug: tenant.slug, status: 'active', database: `tenant_${tenant.slug}`, schema_version: tenantMigrations.latestVersion })
 
   const suspended = await app.inject({ method: 'PATCH', url: `/api/v1/tenants/${tenant.slug}`, headers: bearer(admin), payload: { status: 'suspended' } })
   t.match(suspended.json(), { status: 'suspended' })

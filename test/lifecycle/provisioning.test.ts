@@ -29,7 +29,7 @@ async function tenantRow (app: TestApp, slug: string) {
   return row
 }
 
-t.test('a 201 means: database migrated and seeded, owned by its own capped role, closed to PUBLIC, owner can log in', async (t) => {
+t.test('a 201 means: database migrated and seeded, owned by the admin, reached by its own capped role, closed to PUBLIC, owner can log in', async (t) => {
   const app = await buildTestApp(t)
   const admin = await adminToken(app)
   const slug = randomSlug()
@@ -41,8 +41,10 @@ t.test('a 201 means: database migrated and seeded, owned by its own capped role,
   })
   const { database, role } = await serverState(slug)
   const limit = app.config.pool.maxConnectionsPerTenant + 2
-  t.match(database, { owner: `tenant_${slug}`, datconnlimit: limit })
+  const [{ admin: adminRole }] = await withAdmin((sql) => sql`select current_user as admin`) as [{ admin: string }]
+  t.match(database, { owner: adminRole, datconnlimit: limit })
   t.notMatch(database?.acl, /(^|[{,])=/, 'PUBLIC has no privileges on the database')
+  t.match(database?.acl, new RegExp(`tenant_${slug}=c/`), 'the tenant role may only connect')
   t.match(role, { rolconnlimit: limit, rolsuper: false, rolcreatedb: false, rolcreaterole: false })
   t.match(role?.rolpassword, new RegExp(`^SCRAM-SHA-256\\$${TENANT_SCRAM_ITERATIONS}:[A-Za-z0-9+/=]{24}\\$`), 'a SCRAM verifier with our round count, never a plain or md5 password')
 
@@ -128,7 +130,12 @@ t.test('on start-up, work left by a crashed process is cleaned up', async (t) =>
   const slug = randomSlug()
   const [server] = await first.runtime.master.sql`select id from database_servers`
   await first.runtime.master.sql`insert into tenants (id, slug, name, database_name, server_id, status) values (${randomUUID()}, ${slug}, 'Crashed', ${`tenant_${slug}`}, ${server?.id}, 'provisioning')`
-  await withAdmin((sql) => sql`create role ${sql(`tenant_${slug}`)} login`)
+  // Before any step was recorded, only a role carrying this installation's mark is known to be its own (create-role writes it).
+  const [installation] = await first.runtime.master.sql<{ id: string }[]>`select id from installation`
+  await withAdmin(async (sql) => {
+    await sql`create role ${sql(`tenant_${slug}`)} login`
+    await sql.unsafe(`comment on role "tenant_${slug}" is 'tenancy:${installation?.id}'`)
+  })
   const recovered = await first.runtime.lifecycle.recover()
   t.same(recovered, [slug])
   t.equal(await tenantRow(first, slug), undefined)
