@@ -5,6 +5,7 @@ export const FOREIGN_KEY_VIOLATION = '23503'
 /** The template database is being accessed by other users. */
 export const OBJECT_IN_USE = '55006'
 export const DUPLICATE_DATABASE = '42P04'
+export const TOO_MANY_CONNECTIONS = '53300'
 
 /** The codes on an error and its causes: drizzle wraps postgres.js errors (DrizzleQueryError), ours wrap both. */
 function codesOf (error: unknown): string[] {
@@ -51,4 +52,13 @@ const GONE = new Set(['3D000', '28000', '28P01', '57P01'])
 /** True when a failure means the pool's database or role no longer exists (or its sessions were terminated). */
 export function isDatabaseGone (error: unknown): boolean {
   return codesOf(error).some((code) => GONE.has(code))
+}
+
+/**
+ * True when the pool a query ran on has lost its connection (or cannot make one): it is to be closed, not reused. Not
+ * so for a pool that could not grow because its role is at its limit, nor for one this process ended.
+ */
+export function isPoolBroken (error: unknown): boolean {
+  const codes = codesOf(error)
+  return !codes.includes(TOO_MANY_CONNECTIONS) && !codes.includes('CONNECTION_ENDED') && (isDatabaseGone(error) || isDatabaseUnavailable(error))
 }

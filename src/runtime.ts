@@ -8,11 +8,13 @@ import { postgresConnector } from './connections/tenant-pool.ts'
 import { TenantConnectionManager } from './connections/tenant-connection-manager.ts'
 import type { ProvisioningStep } from './lifecycle/provisioner.ts'
 import { createTemplateDatabase, templateNameFor, type TemplateDatabase } from './lifecycle/template.ts'
+import { reconcileConnectionLimits, tenantConnectionLimit } from './lifecycle/connection-limits.ts'
 import { createTenantLifecycle } from './lifecycle/tenant-lifecycle.ts'
 import { tenantLocks } from './lifecycle/tenant-lock.ts'
 import { createLogger, type Logger } from './logging.ts'
 import { ensureDefaultServer } from './master/database-servers-repository.ts'
 import { connectMaster, MASTER_POOL_SIZE, requestLimits, type MasterDatabase } from './master/database.ts'
+import { liveInstances, registerInstance } from './master/instances.ts'
 import { createTenantDirectory } from './master/tenant-directory.ts'
 import { listenForTenantEvents, tenantEventPublisher } from './master/tenant-events.ts'
 import { createMetrics, registerPoolMetrics } from './metrics.ts'
@@ -33,9 +35,6 @@ export interface RuntimeOptions {
   /** Runs before each provisioning step; tests inject failures here. */
   beforeStep?: (step: ProvisioningStep, slug: string) => void | Promise<void>
 }
-
-/** Connections a tenant's role and database accept beyond its pool: a migration and an operator's session. */
-export const CONNECTION_RESERVE = 2
 
 /** Master connections of the lifecycle's own pool: at most this many tenant changes run at once, off the request pool. */
 const LIFECYCLE_POOL_SIZE = 4
@@ -117,8 +116,15 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
       : await listenForTenantEvents(master.sql, { changed: forget, resync: () => { directory.clear() } })
     closing.unshift(() => events.close())
 
+    // An instance that serves (not a CLI command) registers, so that what all instances share counts it.
+    const instance = options.listen === false ? undefined : await registerInstance(master.sql)
+    if (instance !== undefined) closing.unshift(() => instance.close())
+    const othersLive = instance === undefined ? await liveInstances(master.sql) : 0
+    const connectionLimit = () => tenantConnectionLimit(config.pool.maxConnectionsPerTenant, instance?.live() ?? othersLive)
+
     const lifecycle = createTenantLifecycle({
-      withTenantLock: tenantLocks({ sql: lifecycleSql, connections: LIFECYCLE_POOL_SIZE, mark, adminUrl, tenantDbSecret: config.tenantDbSecret, connectionLimit: config.pool.maxConnectionsPerTenant + CONNECTION_RESERVE }),
+      withTenantLock: tenantLocks({ sql: lifecycleSql, connections: LIFECYCLE_POOL_SIZE, mark, adminUrl, tenantDbSecret: config.tenantDbSecret, connectionLimit }),
+      reconcile: (raiseOnly) => reconcileConnectionLimits(lifecycleSql, master.tenants, connectionLimit(), raiseOnly),
       tenants: master.tenants,
       serverId,
       template,
@@ -133,6 +139,12 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
         },
       },
     })
+
+    if (instance !== undefined) {
+      // Room for this instance's pools too, before it serves: a tenant's role at its limit would refuse them.
+      const { changed, failed } = await lifecycle.reconcileConnectionLimits(true)
+      if (changed > 0 || failed.length > 0) log.info({ limit: connectionLimit(), changed, failed: failed.length }, 'raised tenant connection limits for this instance')
+    }
 
     return { config, log, metrics, master, directory, connections, migrator, lifecycle, close }
   } catch (error) {

@@ -1,6 +1,7 @@
 // How a tenant's pool is made: a postgres.js pool logged in as the tenant's own role, with its repositories.
 import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres, { type Sql } from 'postgres'
+import { sqlState, TOO_MANY_CONNECTIONS } from '../postgres-errors.ts'
 import { boundedPool, type SessionLimits } from '../postgres-sessions.ts'
 import { createTenantRepositories, type TenantRepositories } from '../tenant-database/repositories.ts'
 import * as tenantSchema from '../tenant-database/schema.ts'
@@ -48,11 +49,28 @@ export function postgresConnector (options: TenantPoolOptions): Connect {
     const close = (timeoutSeconds: number) => sql.end({ timeout: timeoutSeconds }).catch(() => {})
     try {
       // postgres.js connects lazily; connecting now means a bad database or credential fails this open, uncached.
-      await sql`select 1`
+      await probe(sql, options.connectTimeoutSeconds * 1000)
     } catch (error) {
       await close(0)
       throw error
     }
     return { slug, sql, repositories: createTenantRepositories(drizzle(sql, { schema: tenantSchema })), width, close }
+  }
+}
+
+/**
+ * The first connection. A role at its CONNECTION LIMIT (other instances' pools, an operator's sessions) is waited for,
+ * within the connect timeout, rather than failed at once: connections free up as pools go idle.
+ */
+async function probe (sql: Sql, withinMs: number): Promise<void> {
+  const deadline = performance.now() + withinMs
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql`select 1`
+      return
+    } catch (error) {
+      if (sqlState(error) !== TOO_MANY_CONNECTIONS || performance.now() + 50 * attempt > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
+    }
   }
 }

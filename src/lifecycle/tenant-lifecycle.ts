@@ -5,6 +5,7 @@ import type { Tenant } from '../master/schema.ts'
 import { isServing } from '../master/tenants-repository.ts'
 import type { TenantEvents } from '../master/tenant-events.ts'
 import { isValidSlug } from '../tenant-database/identity.ts'
+import type { Reconciled } from './connection-limits.ts'
 import { createProvisioner, type ProvisionerOptions, type ProvisionRequest } from './provisioner.ts'
 
 export interface TenantChanges {
@@ -18,6 +19,8 @@ export interface LifecycleObserver {
 
 export interface TenantLifecycleOptions extends Omit<ProvisionerOptions, 'onTenantChanged'> {
   events: TenantEvents
+  /** Brings every tenant's CONNECTION LIMIT to what the configuration and the live instances need. */
+  reconcile (raiseOnly: boolean): Promise<Reconciled>
   /** Drops what this process has cached about the tenant (its directory entry and its pool). */
   forget (slug: string): void
   observer?: LifecycleObserver
@@ -61,6 +64,14 @@ export function createTenantLifecycle (options: TenantLifecycleOptions) {
     /** Deletes the tenant: it stops being served everywhere first, then its database, role, users and tokens go. */
     remove (slug: string, deadline?: number): Promise<void> {
       return provisioner.deprovision(slug, deadline)
+    },
+
+    /**
+     * Sets every tenant's server-side connection cap for the live instances: raised only when an instance starts, set
+     * exactly by `tenancy migrate`.
+     */
+    reconcileConnectionLimits (raiseOnly: boolean): Promise<Reconciled> {
+      return options.reconcile(raiseOnly)
     },
 
     /** Finishes what crashed processes left: interrupted provisionings are undone, interrupted deletions completed. */

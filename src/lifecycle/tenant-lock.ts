@@ -24,7 +24,8 @@ export interface TenantLockOptions {
   connections: number
   adminUrl: string
   tenantDbSecret: string
-  connectionLimit: number
+  /** The CONNECTION LIMIT a tenant made now gets (it follows the live instances). */
+  connectionLimit (): number
   /** This installation's mark on the databases and roles it makes. */
   mark: string
 }
@@ -48,7 +49,7 @@ export function tenantLocks (options: TenantLockOptions): WithTenantLock {
       try {
         // drizzle reads the client's type parsers from `options`, which a reserved connection does not expose; they are its pool's.
         const db = drizzle(Object.assign(sql, { options: options.sql.options }), { schema: masterSchema })
-        const admin = createTenantDatabaseAdmin({ ...options, sql })
+        const admin = createTenantDatabaseAdmin({ ...options, sql, connectionLimit: options.connectionLimit() })
         return await fn({ sql, admin, tenants: createTenantsRepository(db), users: createUsersRepository(db) })
       } finally {
         await sql`select pg_advisory_unlock(hashtext(${key}))`.catch(() => {})

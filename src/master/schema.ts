@@ -75,6 +75,18 @@ export const refreshTokens = pgTable('refresh_tokens', {
   index('refresh_tokens_user_idx').on(table.userId),
 ])
 
+/**
+ * Live app instances: each server process registers and beats every few seconds. Budgets that all instances share (a
+ * tenant's connection limit, later a server's connections) are divided by how many are live.
+ */
+export const instances = pgTable('instances', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  hostname: text('hostname').notNull(),
+  pid: integer('pid').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().defaultNow(),
+}, (table) => [index('instances_heartbeat_idx').on(table.heartbeatAt)])
+
 export type Tenant = typeof tenants.$inferSelect
 export type User = typeof users.$inferSelect
 export type UserRole = (typeof userRole.enumValues)[number]

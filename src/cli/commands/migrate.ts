@@ -13,7 +13,7 @@ export function registerMigrateCommands (program: Command): void {
       if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('--concurrency must be an integer from 1 to 64')
       return n
     })
-    .action(withRuntime(async ({ config, master, migrator }, options: { concurrency?: number }) => {
+    .action(withRuntime(async ({ config, master, migrator, lifecycle }, options: { concurrency?: number }) => {
       // Starting the runtime has already migrated the master database and the template.
       const concurrency = options.concurrency ?? config.migrateConcurrency
       const tenants = await master.tenants.listByStatus(['active', 'suspended'])
@@ -31,8 +31,11 @@ export function registerMigrateCommands (program: Command): void {
         console.log(`  ${outcome.slug.padEnd(40)} ${result} (${Math.round(outcome.ms)} ms)`)
       }
       console.log(`${outcomes.length - failed} migrated, ${failed} failed (latest version ${tenantMigrations.latestVersion})`)
+      const limits = await lifecycle.reconcileConnectionLimits(false)
+      console.log(`connection limits: ${limits.changed} tenant(s) set to the configuration and the live instances` +
+        (limits.failed.length > 0 ? `, ${limits.failed.length} could not be (${limits.failed.map((f) => f.slug).join(', ')})` : ''))
       if (failed > 0) console.log('run `tenancy migrate` again to retry the failed ones')
-      return failed > 0 ? 1 : 0
+      return failed > 0 || limits.failed.length > 0 ? 1 : 0
     }))
 
   program.command('status')

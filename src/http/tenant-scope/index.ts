@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifySchema, HTTPMethods } from 'fastify'
 import type { TenantLease } from '../../connections/tenant-connection-manager.ts'
 import { ForbiddenError, UnauthorizedError } from '../../errors.ts'
 import type { TenantLocation } from '../../master/tenants-repository.ts'
-import { isDatabaseGone, isDatabaseUnavailable } from '../../postgres-errors.ts'
+import { isPoolBroken } from '../../postgres-errors.ts'
 import { deadlineOf } from '../deadline.ts'
 import type { TenantRepositories } from '../../tenant-database/repositories.ts'
 import categoryRoutes from './categories.ts'
@@ -78,7 +78,7 @@ const tenantDatabaseScope: FastifyPluginAsync = async (app) => {
   // A pool that lost its connection (its database dropped by another instance or by hand, its server restarted) is
   // closed at once, and the tenant looked up afresh: the next request gets a fresh pool, or a 404 for a deleted tenant.
   app.addHook('onError', async (request, _reply, error) => {
-    if (request.tenantLease === null || !(isDatabaseGone(error) || isDatabaseUnavailable(error))) return
+    if (request.tenantLease === null || !isPoolBroken(error)) return
     connections.evictBroken(request.tenantLease.connection)
     directory.invalidate(request.tenant.slug)
   })
