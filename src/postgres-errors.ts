@@ -19,6 +19,11 @@ function codesOf (error: unknown): string[] {
   return codes
 }
 
+/** The first code on an error or its causes: a SQLSTATE, a postgres.js code or a socket's. */
+export function codeOf (error: unknown): string | undefined {
+  return codesOf(error)[0]
+}
+
 export function sqlState (error: unknown): string | undefined {
   return codesOf(error).find((code) => /^[0-9A-Z]{5}$/.test(code))
 }

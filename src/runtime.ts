@@ -18,6 +18,7 @@ import { liveInstances, registerInstance } from './master/instances.ts'
 import { createTenantDirectory } from './master/tenant-directory.ts'
 import { listenForTenantEvents, tenantEventPublisher } from './master/tenant-events.ts'
 import { createMetrics, registerPoolMetrics } from './metrics.ts'
+import { codeOf, isDatabaseUnavailable } from './postgres-errors.ts'
 import { boundedPool } from './postgres-sessions.ts'
 import { masterMigrations, migrateDatabase } from './migrations/migrator.ts'
 import { createTenantMigrator } from './migrations/tenant-migrator.ts'
@@ -35,6 +36,9 @@ export interface RuntimeOptions {
   /** Runs before each provisioning step; tests inject failures here. */
   beforeStep?: (step: ProvisioningStep, slug: string) => void | Promise<void>
 }
+
+/** The first contact with the master: a server that accepts connections but never answers is reported this soon. */
+const MASTER_CONNECT_TIMEOUT_SECONDS = 3
 
 /** Master connections of the lifecycle's own pool: at most this many tenant changes run at once, off the request pool. */
 const LIFECYCLE_POOL_SIZE = 4
@@ -61,7 +65,12 @@ export async function startRuntime (config: ResolvedConfig, options: RuntimeOpti
 export async function createRuntime (config: RuntimeConfig, options: RuntimeOptions = {}) {
   const log = options.log ?? createLogger('silent')
   const adminUrl = config.databaseUrl
-  await migrateDatabase(adminUrl, masterMigrations)
+  await migrateDatabase(adminUrl, masterMigrations, MASTER_CONNECT_TIMEOUT_SECONDS).catch((error: unknown) => {
+    if (!isDatabaseUnavailable(error)) throw error
+    // One line naming the server, never the URL (it carries the password).
+    const { hostname, port } = new URL(adminUrl)
+    throw new StartupError(`could not reach the master database at ${hostname}:${port || 5432} within ${MASTER_CONNECT_TIMEOUT_SECONDS} s (${codeOf(error)})`)
+  })
   const master = connectMaster(adminUrl, config)
   // Creating and dropping databases can take longer than a request under load; a stuck one still ends.
   const lifecycleSql = postgres(adminUrl, {

@@ -6,7 +6,7 @@ import { registerTenantCommands } from './commands/tenants.ts'
 const program = new Command()
   .name('tenancy')
   .description('Operate a tenancy server: tenants, migrations and schema versions.\nUses the same environment variables as the server (DATABASE_URL, TENANT_DB_SECRET, ...).')
-  .showHelpAfterError()
+  // Errors are one line (commander's own "error: …"); --help is there for the rest.
 
 registerTenantCommands(program)
 registerMigrateCommands(program)

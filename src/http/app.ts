@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { RuntimeConfig, Runtime } from '../runtime.ts'
 import { problemFrom } from './schemas/problem.ts'
-import { buildValidator } from './validation.ts'
+import { buildValidator } from '../validation.ts'
 import problemDetails from './plugins/problem-details.ts'
 import docs from './plugins/docs.ts'
 import metrics from './plugins/metrics.ts'

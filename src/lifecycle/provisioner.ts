@@ -2,6 +2,7 @@
 import type { TransactionSql } from 'postgres'
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords.ts'
 import { ConflictError, InvalidSlugError, ProvisioningFailedError, SlugTakenError, SlugUnavailableError, TenantNotFoundError } from '../errors.ts'
+import { assertProvisionFields } from '../fields.ts'
 import type { Tenant, User } from '../master/schema.ts'
 import type { TenantsRepository } from '../master/tenants-repository.ts'
 import { migrateDatabase, tenantMigrations } from '../migrations/migrator.ts'
@@ -61,6 +62,8 @@ export function createProvisioner (options: ProvisionerOptions) {
   async function provision (request: ProvisionRequest, deadline?: number): Promise<{ tenant: Tenant, owner: User }> {
     const { slug } = request
     if (!isValidSlug(slug)) throw new InvalidSlugError()
+    // HTTP has checked this already; the CLI and other callers get the same rules.
+    assertProvisionFields(request)
     checkPasswordPolicy(request.owner.password, [request.owner.email, request.owner.name])
     const passwordHash = await hashPassword(request.owner.password)
 

@@ -32,12 +32,12 @@ const MIGRATION_TIMEOUT_MS = 10 * 60 * 1000
  * Brings the database at `url` to the latest migration of `set` and returns its schema version.
  * Two processes migrating the same database queue on the lock; the second finds nothing left to do.
  */
-export async function migrateDatabase (url: string | Options<{}>, set: MigrationSet): Promise<number> {
+export async function migrateDatabase (url: string | Options<{}>, set: MigrationSet, connectTimeoutSeconds = 10): Promise<number> {
   const options: Options<{}> = {
     max: 1,
     onnotice: () => {},
     // Waiting for another process's migration of the same database ends too (lock_timeout covers advisory locks).
-    ...boundedPool({ statementTimeoutMs: MIGRATION_TIMEOUT_MS, lockTimeoutMs: MIGRATION_TIMEOUT_MS, idleInTransactionMs: 60_000, connectTimeoutSeconds: 10 }, 'tenancy migrate'),
+    ...boundedPool({ statementTimeoutMs: MIGRATION_TIMEOUT_MS, lockTimeoutMs: MIGRATION_TIMEOUT_MS, idleInTransactionMs: 60_000, connectTimeoutSeconds }, 'tenancy migrate'),
   }
   // The admin's search_path, pinned at connection: no setting of the database's own can move it (see ADMIN_SEARCH_PATH).
   options.connection = { ...options.connection, search_path: ADMIN_SEARCH_PATH }

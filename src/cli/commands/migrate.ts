@@ -1,5 +1,5 @@
 // `tenancy migrate` and `tenancy status`: roll the tenant schema out to every tenant, and show where each one is.
-import type { Command } from 'commander'
+import { InvalidArgumentError, type Command } from 'commander'
 import { SingleBar, Presets } from 'cli-progress'
 import { migrateTenants } from '../../migrations/fleet.ts'
 import { tenantMigrations } from '../../migrations/migrator.ts'
@@ -10,7 +10,7 @@ export function registerMigrateCommands (program: Command): void {
     .description('migrate the master database, the tenant template, then every tenant database; failures do not stop the others')
     .option('-c, --concurrency <n>', 'tenant databases migrated at once (default: MIGRATE_CONCURRENCY, 4)', (value) => {
       const n = Number(value)
-      if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('--concurrency must be an integer from 1 to 64')
+      if (!/^\d+$/.test(value) || n < 1 || n > 64) throw new InvalidArgumentError('an integer from 1 to 64 is needed')
       return n
     })
     .action(withRuntime(async ({ config, master, migrator, lifecycle }, options: { concurrency?: number }) => {

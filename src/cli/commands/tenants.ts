@@ -4,7 +4,12 @@ import type { Tenant } from '../../master/schema.ts'
 import { withRuntime } from '../with-runtime.ts'
 
 function describe (tenant: Tenant): Record<string, string | number> {
-  return { slug: tenant.slug, name: tenant.name, status: tenant.status, database: tenant.databaseName, schema_version: tenant.schemaVersion, created_at: tenant.createdAt.toISOString() }
+  return { slug: tenant.slug, name: printable(tenant.name), status: tenant.status, database: tenant.databaseName, schema_version: tenant.schemaVersion, created_at: tenant.createdAt.toISOString() }
+}
+
+/** A name as a terminal should show it: control characters (a name stored before they were refused) escaped. */
+function printable (text: string): string {
+  return text.replace(/\p{Cc}/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 export function registerTenantCommands (program: Command): void {

@@ -8,8 +8,8 @@ import { page } from '../../pagination.ts'
 import { deadlineOf } from '../deadline.ts'
 import { isValidSlug } from '../../tenant-database/identity.ts'
 import { bearer, List, ListQuery, parseCursor, problems } from '../schemas/common.ts'
-import { Slug, SlugParams, TenantName, TenantResponse, tenantResponse } from '../schemas/tenants.ts'
-import { DisplayName, Email, Password, UserResponse, userResponse } from '../schemas/users.ts'
+import { ProvisionFields, SlugParams, TenantName, TenantResponse, tenantResponse } from '../schemas/tenants.ts'
+import { UserResponse, userResponse } from '../schemas/users.ts'
 
 const ERRORS = [401, 403, 429]
 /** How long creating or deleting a tenant may take, once its turn has come; its statements are bounded too. */
@@ -33,7 +33,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       security: bearer,
       summary: 'Provision a tenant: its own database, migrated and seeded, and its owner; 201 once all of it exists',
-      body: Type.Object({ slug: Slug, name: TenantName, owner: Type.Object({ email: Email, password: Password, name: Type.Optional(DisplayName) }) }),
+      body: ProvisionFields,
       response: { 201: Type.Object({ tenant: TenantResponse, owner: UserResponse }), ...problems(400, 409, 413, 415, 503, ...ERRORS) },
     },
   }, async (request, reply) => {

@@ -1,11 +1,9 @@
 // How a tenant is shown to the platform admin, and what a client may send about one.
 import { Type } from 'typebox'
 import type { Tenant } from '../../master/schema.ts'
-import { SLUG_PATTERN } from '../../tenant-database/identity.ts'
 import { Timestamp } from './common.ts'
 
-export const Slug = Type.String({ minLength: 3, maxLength: 40, pattern: SLUG_PATTERN })
-export const TenantName = Type.String({ minLength: 1, maxLength: 200 })
+export { ProvisionFields, Slug, TenantName } from '../../fields.ts'
 export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) })
 
 export const TenantResponse = Type.Object({

@@ -16,6 +16,4 @@ export function userResponse (user: User, tenant: string | null) {
   return { id: user.id, email: user.email, name: user.name, role: user.role, tenant, created_at: user.createdAt.toISOString() }
 }
 
-export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' })
-export const Password = Type.String({ minLength: 1, maxLength: 256, description: 'At least 10 characters, not a common password' })
-export const DisplayName = Type.String({ minLength: 1, maxLength: 200 })
+export { DisplayName, Email, Password } from '../../fields.ts'

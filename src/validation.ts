@@ -1,6 +1,6 @@
-// How requests are validated, once for every route: bodies are taken as sent (a number where a string is declared is
-// a 400, not "12"), while query strings and path parameters, text by nature, are coerced. And every string a client
-// sends, in any part of any route, must be valid Unicode without NUL; every number must be finite.
+// How input is validated, for every route and the CLI alike: bodies are taken as sent (a number where a string is
+// declared is a 400, not "12"), while query strings and path parameters, text by nature, are coerced. And every string
+// a client sends, anywhere, must be valid Unicode without NUL; every number must be finite.
 import { AjvCompiler } from '@fastify/ajv-compiler'
 import type { Ajv } from 'ajv'
 import type { FastifySchema, FastifyServerOptions } from 'fastify'
@@ -64,4 +64,17 @@ export function buildValidator (): ValidatorFactory {
     return (route) => (route.httpPart === 'body' ? exact : coercing)({ ...route, schema: hardened(route.schema) as FastifySchema })
   }
   return factory as unknown as ValidatorFactory
+}
+
+interface CompiledValidator {
+  (value: unknown): boolean
+  errors?: Array<{ instancePath?: string, message?: string, parentSchema?: unknown }> | null
+}
+
+const compileBody = buildValidator() as unknown as (externalSchemas: unknown, options: ValidatorOptions) => Compile
+
+/** The validator a route's body would get, for input that does not come over HTTP (the CLI). */
+export function compileValidator (schema: unknown): CompiledValidator {
+  const compile = compileBody({}, { customOptions: { verbose: true } })
+  return compile({ schema: schema as FastifySchema, method: 'POST', url: '/', httpPart: 'body' }) as CompiledValidator
 }
