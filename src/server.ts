@@ -4,28 +4,33 @@ import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { bootstrapPlatformAdmin } from './auth/bootstrap-admin.ts'
 import { ConfigError, loadConfig } from './config.ts'
-import { EmbeddedPostgresError } from './embedded-postgres.ts'
+import { EmbeddedPostgresError, leaveSignalsToCaller } from './embedded-postgres.ts'
 import { StartupError } from './errors.ts'
 import { buildApp } from './http/app.ts'
 import { createLogger, type Logger } from './logging.ts'
 import { startRuntime, type Runtime } from './runtime.ts'
 import { resolveSecrets } from './secrets.ts'
 
+let starting: Promise<Runtime> | undefined
 let runtime: Runtime | undefined
 let app: FastifyInstance | undefined
 
-// Installed before anything starts, so a signal during start-up still stops the embedded server.
+// Installed before anything starts, so a signal during start-up still stops the embedded server; and alone, so that a
+// signal lets requests finish before the embedded server stops.
+leaveSignalsToCaller()
 closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
   if (err !== undefined) console.error('tenancy: shutting down after an error:', err)
   else runtime?.log.info({ signal }, 'shutting down')
   await app?.close()
-  await runtime?.close()
+  // A signal during start-up: let the runtime (and the embedded server) finish starting, then close it.
+  await (runtime ?? await starting?.catch(() => undefined))?.close()
 })
 
 async function main (): Promise<void> {
   const config = await resolveSecrets(loadConfig())
   const log = createLogger(config.logLevel)
-  runtime = await startRuntime(config, { log })
+  starting = startRuntime(config, { log })
+  runtime = await starting
   const recovered = await runtime.lifecycle.recover()
   if (recovered.length > 0) log.warn({ tenants: recovered }, 'cleaned up tenants left half-provisioned or half-deleted by a crash')
   app = await buildApp(runtime)
