@@ -1,4 +1,4 @@
-// Every route of the app with a JSON body, read from its own OpenAPI document, with a valid caller, URL and body for each.
+// Every route of the app, read from its own OpenAPI document, with a valid caller and URL for each, and its body schema.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { SLUG_PATTERN } from '../../src/tenant-database/identity.ts'
 import { adminToken, bearer, createTenant, type TestApp } from './app.ts'
@@ -12,6 +12,9 @@ export interface BodyRoute {
   headers: Record<string, string>
   schema: Schema
 }
+
+/** Any route of the app, with a caller and URL as for `bodyRoutes`; `schema` is absent for a route without a body. */
+export type RouteCall = Omit<BodyRoute, 'schema'> & { schema?: Schema }
 
 /** A fresh valid value for the schema (new emails and slugs each call); strings name their field, so they differ. */
 export function exampleFor (schema: Schema, key = 'value'): unknown {
@@ -55,6 +58,11 @@ export function withField (body: unknown, path: string[], value: unknown): unkno
  * the first caller and row for which a GET of the same URL answers 200 (routes with no GET, like login, get no token).
  */
 export async function bodyRoutes (app: TestApp): Promise<BodyRoute[]> {
+  return (await everyRoute(app)).filter((route): route is BodyRoute => route.schema !== undefined)
+}
+
+/** Every route of the app's OpenAPI document (so, every route it serves), with a caller, a URL and, where it takes one, its body schema. */
+export async function everyRoute (app: TestApp): Promise<RouteCall[]> {
   const admin = await adminToken(app)
   const tenant = await createTenant(app, admin)
   const post = async (url: string, payload: object) => ((await app.inject({ method: 'POST', url, headers: bearer(tenant.token), payload })).json() as { id: string }).id
@@ -66,7 +74,7 @@ export async function bodyRoutes (app: TestApp): Promise<BodyRoute[]> {
   ]
   const callers = [bearer(tenant.token), bearer(admin)]
   const doc = app.swagger() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>> }
-  const routes: BodyRoute[] = []
+  const routes: RouteCall[] = []
   for (const [path, operations] of Object.entries(doc.paths)) {
     const urls = path.includes('{') ? rows.map((row) => path.replace(/\{\w+\}/g, row)) : [path]
     let context: { url: string, headers: Record<string, string> } | undefined
@@ -77,8 +85,7 @@ export async function bodyRoutes (app: TestApp): Promise<BodyRoute[]> {
     }
     for (const [method, operation] of Object.entries(operations)) {
       const schema = operation.requestBody?.content['application/json']?.schema
-      if (schema === undefined) continue
-      routes.push({ method: method.toUpperCase(), schema, ...(context ?? { url: urls[0] as string, headers: {} }) })
+      routes.push({ method: method.toUpperCase(), ...(schema !== undefined && { schema }), ...(context ?? { url: urls[0] as string, headers: {} }) })
     }
   }
   return routes

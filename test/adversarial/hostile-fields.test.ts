@@ -1,28 +1,61 @@
-// Proves that hostile client input (NUL characters, wrongly typed JSON, impossible cursor dates) is a 400 problem, never a 5xx or a coerced write.
+// The adversarial sweep of input: every string field of every route (from the app's own OpenAPI document, so a route
+// added later is covered) gets NUL, lone surrogates, one character too many and the wrong JSON type; every list gets
+// impossible cursors. Each is a 400 problem; nothing is written.
 import t from 'tap'
 import { encodeCursor } from '../../src/pagination.ts'
 import { adminToken, bearer, buildTestApp, createTenant } from '../helpers/app.ts'
 import { bodyRoutes, exampleFor, stringFields, withField } from '../helpers/route-bodies.ts'
 
 const LIMITS = { RATE_LIMIT_MAX: '100000', LOGIN_RATE_LIMIT_MAX: '100000' }
+
+/** Everything a hostile request could have changed in the master. */
+async function masterSnapshot (app: Awaited<ReturnType<typeof buildTestApp>>) {
+  const { sql } = app.runtime.master
+  return {
+    tenants: await sql`select id, slug, name, status, updated_at from tenants order by id`,
+    users: await sql`select id, email, name, role, password_hash, token_version, updated_at from users order by id`,
+    sessions: await sql`select count(*)::int as n from refresh_tokens`,
+  }
+}
 const MIN_BODY_ROUTES = 12
 
-t.test('a NUL character in any string field of any route\'s body is a 400 problem', async (t) => {
+/** The string field at `path` of a schema: its own definition (the string branch of a nullable one). */
+function fieldSchema (schema: Record<string, unknown>, path: string[]): Record<string, unknown> {
+  let node = schema
+  for (const key of path) node = (node.properties as Record<string, Record<string, unknown>>)[key] as Record<string, unknown>
+  const options = node.anyOf as Array<Record<string, unknown>> | undefined
+  return options?.find((option) => option.type === 'string') ?? node
+}
+
+t.test('NUL, a lone surrogate or one character too many, in any string field of any route: a 400 problem, nothing written', async (t) => {
   const app = await buildTestApp(t, LIMITS)
   await app.ready()
   const routes = await bodyRoutes(app)
   t.ok(routes.length >= MIN_BODY_ROUTES, `${routes.length} routes with a body, from the app's OpenAPI document`)
+  const before = await masterSnapshot(app)
   for (const route of routes) {
     for (const field of stringFields(route.schema)) {
       const valid = exampleFor(route.schema)
       const value = String(field.reduce((object: any, key) => object[key], valid) ?? 'x')
-      const payload = withField(valid, field, `${value.slice(0, 1)}\u0000${value.slice(1)}`) as object
-      const response = await app.inject({ method: route.method, url: route.url, headers: route.headers, payload })
-      const type = String(response.headers['content-type'])
-      t.ok(response.statusCode === 400 && type.startsWith('application/problem+json'),
-        `${route.method} ${route.url} with NUL in ${field.join('.')}: 400 problem+json (got ${response.statusCode} ${type})`)
+      const own = fieldSchema(route.schema, field)
+      const { maxLength } = own
+      const chosen = own.format !== undefined || own.const !== undefined || Array.isArray(own.enum)
+      t.ok(typeof maxLength === 'number' || chosen, `${route.method} ${route.url}: ${field.join('.')} is bounded (a maximum length, a format or a set of values)`)
+      const hostile: Array<[string, string]> = [
+        ['NUL', `${value.slice(0, 1)}\u0000${value.slice(1)}`],
+        ['a lone surrogate', `${value.slice(0, 1)}\ud800${value.slice(1)}`],
+        ...(typeof maxLength === 'number' ? [['one character too many', value.padEnd(maxLength + 1, 'x')] as [string, string]] : []),
+      ]
+      for (const [label, bad] of hostile) {
+        const payload = withField(valid, field, bad) as object
+        const response = await app.inject({ method: route.method, url: route.url, headers: route.headers, payload })
+        const type = String(response.headers['content-type'])
+        t.ok(response.statusCode === 400 && type.startsWith('application/problem+json'),
+          `${route.method} ${route.url} with ${label} in ${field.join('.')}: 400 problem+json (got ${response.statusCode} ${type})`)
+      }
     }
   }
+  t.same(await masterSnapshot(app), before, 'no tenant, user or session was made or changed')
 })
 
 t.test('a number or a boolean where a string is expected is a 400, not coerced', async (t) => {

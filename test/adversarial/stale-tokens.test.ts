@@ -1,4 +1,6 @@
-// Proves that an access token dies with its tenant (even if the slug is reused) and loses power with its user's deletion or demotion.
+// The adversarial sweep of stale tokens: a token dies with its tenant on every tenant route (even if the slug is
+// reused), and loses its power on every users route with its user's deletion or demotion. (Data routes accept a
+// deleted user's token until it expires, ACCESS_TOKEN_TTL_SECONDS at most: see the README.)
 import t, { type Test } from 'tap'
 import type { TenantRoute } from '../../src/http/tenant-scope/index.ts'
 import { adminToken, bearer, buildTestApp, createTenant, login, type TestApp } from '../helpers/app.ts'
@@ -78,6 +80,10 @@ t.test('a token of a deleted tenant does nothing to a new tenant that reuses its
 
   const requests = await sweep(t, app, app.tenantRoutes, old.token, { category: ids.category, all: Object.values(ids) }, [401, 404])
   t.ok(requests >= app.tenantRoutes.length, `${requests} requests with the dead tenant's token`)
+  for (const method of ['GET', 'PATCH'] as const) {
+    const me = await app.inject({ method, url: '/api/v1/users/me', headers: bearer(old.token), ...(method === 'PATCH' && { payload: { name: 'Swept Name' } }) })
+    t.ok([401, 404].includes(me.statusCode), `${method} /api/v1/users/me: refused with 401 or 404 (got ${me.statusCode})`)
+  }
   t.same(await snapshot(app, old.slug), before, "the new tenant's rows and users are unchanged")
 })
 
