@@ -48,7 +48,7 @@ export async function run (): Promise<void> {
         name,
         async query (slug) {
           requests++
-          const lease = await managerApp.runtime.connections.lease(slug)
+          const lease = await managerApp.runtime.connections.lease({ slug, serverId: managerApp.runtime.servers.default().id })
           try { return await read(lease.connection.sql) } finally { lease.release() }
         },
         close: async () => {

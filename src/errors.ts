@@ -20,6 +20,8 @@ export const ProvisioningFailedError = createError('PROVISIONING_FAILED', 'Provi
 export const TenantDatabaseUnavailableError = createError('TENANT_DATABASE_UNAVAILABLE', 'The tenant database cannot be reached right now', 503)
 export const MasterDatabaseUnavailableError = createError('MASTER_DATABASE_UNAVAILABLE', 'The master database is not answering', 503)
 export const PoolsBusyError = createError('POOLS_BUSY', 'Every tenant connection slot stayed busy past the request deadline; retry shortly', 503)
+export const NoServerRoomError = createError('NO_SERVER_ROOM', 'No active database server has room for another tenant; add a server or raise a max_tenants', 503)
+export const ServerUnavailableError = createError('SERVER_UNAVAILABLE', 'The database server this needs cannot be used right now', 503)
 export const LifecycleBusyError = createError('LIFECYCLE_BUSY', 'Too many tenants are being created or changed right now; retry shortly', 503)
 export const ConnectionManagerClosedError = createError('CONNECTION_MANAGER_CLOSED', 'The server is shutting down', 503)
 

@@ -6,7 +6,7 @@ interface Waiter {
 }
 
 export class Semaphore {
-  readonly capacity: number
+  #capacity: number
   readonly #timeout: () => Error
   #inUse = 0
   /** First come, first served; a Set so that a waiter whose deadline passes leaves the queue in O(1). */
@@ -14,12 +14,26 @@ export class Semaphore {
 
   /** `timeout` makes the error a waiter gets when its deadline passes. */
   constructor (capacity: number, timeout: () => Error) {
-    this.capacity = capacity
+    this.#capacity = capacity
     this.#timeout = timeout
   }
 
+  get capacity (): number {
+    return this.#capacity
+  }
+
+  /** Negative while more are held than a shrunk capacity allows: they are not handed on as they are released. */
   get free (): number {
-    return this.capacity - this.#inUse
+    return this.#capacity - this.#inUse
+  }
+
+  /** A new capacity: waiters are let in at once if it grew; if it shrank, released permits are kept until below it. */
+  resize (capacity: number): void {
+    this.#capacity = capacity
+    while (this.#inUse < this.#capacity && this.#waiters.size > 0) {
+      this.#inUse++
+      this.#grantNext()
+    }
   }
 
   get waiting (): number {
@@ -28,7 +42,7 @@ export class Semaphore {
 
   /** Takes a permit, queueing until one is released; rejects once `deadline` (performance.now() ms) passes. */
   take (deadline = Number.POSITIVE_INFINITY): Promise<void> {
-    if (this.#inUse < this.capacity) {
+    if (this.#inUse < this.#capacity) {
       this.#inUse++
       return Promise.resolve()
     }
@@ -46,17 +60,21 @@ export class Semaphore {
     })
   }
 
-  /** Hands the permit to the longest waiter, or frees it. */
+  /** Hands the permit to the longest waiter, or frees it (always frees it while over a shrunk capacity). */
   release (): void {
-    const next = this.#waiters.values().next()
-    if (next.done === true) {
+    if (this.#waiters.size === 0 || this.#inUse > this.#capacity) {
       this.#inUse--
       return
     }
-    this.#waiters.delete(next.value)
-    clearTimeout(next.value.timer)
+    this.#grantNext()
+  }
+
+  #grantNext (): void {
+    const next = this.#waiters.values().next().value as Waiter
+    this.#waiters.delete(next)
+    clearTimeout(next.timer)
     this.handedOver()
-    next.value.grant()
+    next.grant()
   }
 
   /** A waiter joined the queue. */

@@ -28,9 +28,9 @@ export interface SlotPressure {
  */
 export class EvictionPolicy {
   /** How many pools are kept, those of the tenants asked for most: chosen only when the caller allows (`fromKept`). */
-  readonly kept: number
+  kept = 0
   /** Slots kept free, so that a cold tenant's open does not wait for another pool to close first (5%, none below 20). */
-  readonly spare: number
+  spare = 0
   readonly #frequency: RequestFrequency
   /**
    * Tenants whose pool was closed to keep a spare slot. When one comes back, the tenants in use fit in the slots and a
@@ -40,12 +40,17 @@ export class EvictionPolicy {
   #spareWanted = true
 
   constructor (slots: number) {
-    this.kept = slots - Math.max(1, Math.round(slots / 5))
-    this.spare = Math.floor(slots / 20)
+    this.resize(slots)
     // A hundred requests per slot between halvings. TinyLFU's usual ten left the tenants ranked near the last kept
     // pool a few requests apart, so which were kept changed from one sample to the next and their pools reopened.
     this.#frequency = new RequestFrequency(100 * slots)
     this.#sparedFor = new LRUCache({ max: slots })
+  }
+
+  /** The slots changed (this instance's share of a server's budget): the kept part and the spare follow. */
+  resize (slots: number): void {
+    this.kept = slots - Math.max(1, Math.round(slots / 5))
+    this.spare = Math.floor(slots / 20)
   }
 
   /** One request for the tenant, whether or not its pool is open. */
@@ -83,8 +88,9 @@ export class EvictionPolicy {
     const forWaiters = slots.waiting - slots.free - slots.draining
     const needed = forWaiters + (this.#spareWanted ? this.spare : 0)
     if (needed <= 0) return []
-    // Opens queue only when no slot is free, so forWaiters is also how many kept pools a stalled queue may close.
-    const chosen = this.choose(pools(), needed, slots.stalled ? forWaiters : 0)
+    // Opens queue only when no slot is free, so forWaiters is also how many kept pools a stalled queue may close. Past a
+    // shrunk capacity (free < 0), kept pools close too: the budget comes first.
+    const chosen = this.choose(pools(), needed, slots.stalled ? forWaiters : Math.max(0, -slots.free))
     for (const slug of chosen.slice(Math.max(0, forWaiters))) this.#sparedFor.set(slug, true)
     return chosen
   }

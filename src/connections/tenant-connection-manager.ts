@@ -16,7 +16,10 @@ export interface ConnectionManagerObserver {
 }
 
 export interface TenantConnectionManagerOptions {
+  /** The most pools open at once; `resize` moves the slots within it (to the instance's share of a server's budget). */
   maxTenants: number
+  /** The slots to start with, if fewer than `maxTenants`. */
+  slots?: number
   maxConnectionsPerTenant: number
   drainTimeoutSeconds: number
   /** How long opens may be queued with no slot changing hands before kept pools close for them (default 1 s). */
@@ -62,9 +65,10 @@ export class TenantConnectionManager {
 
   constructor (options: TenantConnectionManagerOptions) {
     this.#options = options
-    this.#policy = new EvictionPolicy(options.maxTenants)
+    const slots = Math.min(options.maxTenants, options.slots ?? options.maxTenants)
+    this.#policy = new EvictionPolicy(slots)
     this.#slots = new ConnectionSlots({
-      capacity: options.maxTenants,
+      capacity: slots,
       patienceMs: options.keptPoolPatienceMs ?? 1000,
       onPressure: () => { this.#evictIdle() },
     })
@@ -127,6 +131,18 @@ export class TenantConnectionManager {
     for (const entry of this.#draining) if (entry.connection === connection) entry.retire(true)
   }
 
+  /**
+   * Changes how many pools may be open (from 1 to `maxTenants`): more let queued opens in at once; fewer close idle
+   * pools now and the busy ones as they go idle, and the budget holds again once they have.
+   */
+  resize (slots: number): void {
+    const capacity = Math.max(1, Math.min(this.#options.maxTenants, Math.floor(slots)))
+    if (capacity === this.#slots.capacity) return
+    this.#slots.resize(capacity)
+    this.#policy.resize(capacity)
+    this.#evictIdle()
+  }
+
   /** Closes every pool, waiting for in-flight work up to the drain timeout. Later calls to `lease` fail. */
   async close (): Promise<void> {
     this.#closed = true
@@ -141,7 +157,8 @@ export class TenantConnectionManager {
     let leases = 0
     for (const entry of this.#pools.values()) leases += entry.leases
     for (const entry of this.#draining) leases += entry.leases
-    const { maxTenants, maxConnectionsPerTenant } = this.#options
+    const { maxConnectionsPerTenant } = this.#options
+    const maxTenants = this.#slots.capacity
     return {
       openPools: this.#pools.size,
       opening: this.#opening.size,

@@ -1,4 +1,5 @@
-// Tenant creation and deletion as a pipeline of named steps, safe under concurrent requests and resumable after a crash.
+// Tenant creation and deletion as a pipeline of named steps, safe under concurrent requests and resumable after a crash,
+// on whichever server placement picks (or the tenant's row names).
 import type { TransactionSql } from 'postgres'
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords.ts'
 import { ConflictError, InvalidSlugError, ProvisioningFailedError, SlugTakenError, SlugUnavailableError, TenantNotFoundError } from '../errors.ts'
@@ -6,8 +7,10 @@ import { assertProvisionFields } from '../fields.ts'
 import type { Tenant, User } from '../master/schema.ts'
 import type { TenantsRepository } from '../master/tenants-repository.ts'
 import { migrateDatabase, tenantMigrations } from '../migrations/migrator.ts'
+import type { ServerHandle, ServerRegistry } from '../servers/registry.ts'
 import { isValidSlug, tenantDatabaseName } from '../tenant-database/identity.ts'
-import type { TemplateDatabase } from './template.ts'
+import type { TenantDatabaseAdmin } from '../tenant-database/admin.ts'
+import { reserveOnServer } from './placing.ts'
 import type { TenantSession, WithTenantLock } from './tenant-lock.ts'
 
 export const PROVISIONING_STEPS = ['clear-leftovers', 'create-role', 'create-database', 'migrate', 'grant-and-seed', 'create-owner', 'activate'] as const
@@ -19,15 +22,17 @@ export interface ProvisionRequest {
   slug: string
   name: string
   owner: { email: string, password: string, name?: string | null }
+  /** A server's name; without it, placement picks one (see servers/placement.ts). */
+  server?: string
 }
 
 export interface ProvisionerOptions {
   withTenantLock: WithTenantLock
   /** Lists tenants for crash recovery. */
   tenants: Pick<TenantsRepository, 'listByStatus'>
-  serverId: string
-  /** Clone from this template when it is at the latest version; otherwise create an empty database and migrate it. */
-  template?: TemplateDatabase
+  servers: ServerRegistry
+  /** Brings the server's template to the latest migration, once per process (false: create and migrate instead). */
+  ensureTemplate (server: ServerHandle): Promise<boolean>
   /** Called when a tenant starts or stops existing (activation, start of deletion): drop what is cached about it. */
   onTenantChanged?: (slug: string) => Promise<void>
   /** Runs before each step; tests inject failures here. */
@@ -38,7 +43,7 @@ export interface ProvisionerOptions {
 export type Provisioner = ReturnType<typeof createProvisioner>
 
 export function createProvisioner (options: ProvisionerOptions) {
-  const { withTenantLock } = options
+  const { withTenantLock, servers } = options
 
   /**
    * Undoes every step, each idempotently: what a failed or interrupted provisioning, and a deletion, leave behind. The
@@ -47,10 +52,11 @@ export function createProvisioner (options: ProvisionerOptions) {
    * made before marks existed). Anything else with that name belongs to someone else and stays.
    */
   async function discard (session: TenantSession, tenant: Tenant, claimed: boolean): Promise<void> {
-    const made = await session.admin.madeHere(tenant.slug)
+    const admin = await session.adminOn(servers.get(tenant.serverId))
+    const made = await admin.madeHere(tenant.slug)
     await session.users.removeAllOfTenant(tenant.id)
-    if (made.database === true || (made.database === false && claimed)) await session.admin.dropDatabase(tenant.slug)
-    if (made.role === true || (made.role === false && claimed)) await session.admin.dropRole(tenant.slug)
+    if (made.database === true || (made.database === false && claimed)) await admin.dropDatabase(tenant.slug)
+    if (made.role === true || (made.role === false && claimed)) await admin.dropRole(tenant.slug)
     await session.tenants.remove(tenant.id)
   }
 
@@ -72,28 +78,23 @@ export function createProvisioner (options: ProvisionerOptions) {
       if (existing !== undefined && existing.status !== 'provisioning') throw new SlugTakenError()
       // We hold the lock, so a `provisioning` row belongs to an attempt that died: clear it and start again.
       if (existing !== undefined) await discard(session, existing, claimed(existing))
-      const tenant = await session.tenants.reserve({ slug, name: request.name, databaseName: tenantDatabaseName(slug), serverId: options.serverId })
-      if (tenant === undefined) throw new SlugTakenError()
-
-      const template = options.template?.version === tenantMigrations.latestVersion ? options.template : undefined
+      const { tenant, server } = await reserveOnServer(session, servers, { slug, name: request.name, databaseName: tenantDatabaseName(slug) }, request.server)
+      const cloned = await options.ensureTemplate(server)
+      const admin = await session.adminOn(server)
+      const template = cloned ? server.template : undefined
       let schemaVersion = template?.version ?? 0
       let owner: User | undefined
       let activated: Tenant | undefined
       const steps: Record<ProvisioningStep, () => Promise<unknown>> = {
         // An earlier attempt of ours leaves marked leftovers to drop; a database or role of that name without the mark
         // is someone else's (another master on this server) and makes the slug unavailable here.
-        'clear-leftovers': async () => {
-          const made = await session.admin.madeHere(slug)
-          if (made.database === false || made.role === false) throw new SlugUnavailableError()
-          if (made.database === true) await session.admin.dropDatabase(slug)
-          if (made.role === true) await session.admin.dropRole(slug)
-        },
-        'create-role': () => session.admin.createRole(slug),
-        'create-database': () => session.admin.createDatabase(slug, template?.name),
+        'clear-leftovers': () => clearLeftovers(admin, slug),
+        'create-role': () => admin.createRole(slug),
+        'create-database': () => admin.createDatabase(slug, template?.name),
         migrate: async () => {
-          if (template === undefined) schemaVersion = await migrateDatabase(session.admin.urlFor(tenantDatabaseName(slug)), tenantMigrations)
+          if (template === undefined) schemaVersion = await migrateDatabase(admin.urlFor(tenantDatabaseName(slug)), tenantMigrations)
         },
-        'grant-and-seed': () => session.admin.grantAccess(slug, seed),
+        'grant-and-seed': () => admin.grantAccess(slug, seed),
         'create-owner': async () => {
           owner = await session.users.create({ tenantId: tenant.id, email: request.owner.email, name: request.owner.name ?? null, passwordHash, role: 'owner' })
           if (owner === undefined) throw new Error('the owner could not be created')
@@ -148,7 +149,7 @@ export function createProvisioner (options: ProvisionerOptions) {
           }
         })
       } catch (error) {
-        // Still being worked on by a live process (or the server is unwell): leave it to that process or the next start.
+        // Still being worked on by a live process (or its server is away): leave it to that process or the next start.
         if (!(error instanceof ConflictError)) options.log?.warn({ err: error, slug: tenant.slug }, 'could not recover tenant')
       }
     }
@@ -156,6 +157,13 @@ export function createProvisioner (options: ProvisionerOptions) {
   }
 
   return { provision, deprovision, recover }
+}
+
+async function clearLeftovers (admin: TenantDatabaseAdmin, slug: string): Promise<void> {
+  const made = await admin.madeHere(slug)
+  if (made.database === false || made.role === false) throw new SlugUnavailableError()
+  if (made.database === true) await admin.dropDatabase(slug)
+  if (made.role === true) await admin.dropRole(slug)
 }
 
 async function seed (sql: TransactionSql): Promise<void> {

@@ -4,6 +4,7 @@ import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import postgres, { type Sql } from 'postgres'
 import { boundedPool, type SessionLimits } from '../postgres-sessions.ts'
 import { createRefreshTokensRepository } from './refresh-tokens-repository.ts'
+import { createServersRepository } from './servers-repository.ts'
 import * as schema from './schema.ts'
 import { createTenantsRepository } from './tenants-repository.ts'
 import { createUsersRepository } from './users-repository.ts'
@@ -34,6 +35,7 @@ export function connectMaster (url: string, options: MasterOptions) {
     tenants: createTenantsRepository(db),
     users: createUsersRepository(db),
     refreshTokens: createRefreshTokensRepository(db, options.refreshTokenTtlDays),
+    servers: createServersRepository(db),
     close: () => sql.end({ timeout: 5 }),
   }
 }

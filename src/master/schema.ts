@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm'
 
 export const tenantStatus = pgEnum('tenant_status', ['provisioning', 'active', 'suspended', 'deleting'])
 export const userRole = pgEnum('user_role', ['platform_admin', 'owner', 'admin', 'member'])
+export const serverStatus = pgEnum('server_status', ['active', 'draining'])
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -20,12 +21,24 @@ export const installation = pgTable('installation', {
   createdAt: timestamps.createdAt,
 }, (table) => [check('installation_singleton', sql`${table.singleton}`)])
 
-/** PostgreSQL servers that hold tenant databases. Credentials are not stored: the admin login comes from configuration. */
+/**
+ * PostgreSQL servers that hold tenant databases. The default one is DATABASE_URL's, whose admin login comes from the
+ * configuration; every other one keeps its admin URL here, encrypted (see servers/credentials.ts).
+ */
 export const databaseServers = pgTable('database_servers', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull().unique(),
+  /** Where tenant pools connect (as tenant roles). */
   host: text('host').notNull(),
   port: integer('port').notNull(),
+  /** The admin URL, AES-256-GCM encrypted; null for the default server. */
+  adminUrlEncrypted: text('admin_url_encrypted'),
+  /** A draining server takes no new tenants. */
+  status: serverStatus('status').notNull().default('active'),
+  /** Most tenants placed here; null for no limit. */
+  maxTenants: integer('max_tenants'),
+  /** Tenant connections all instances together may hold; null: the server's max_connections less a reserve. */
+  connectionBudget: integer('connection_budget'),
   createdAt: timestamps.createdAt,
 })
 
@@ -40,6 +53,8 @@ export const tenants = pgTable('tenants', {
   schemaVersion: integer('schema_version').notNull().default(0),
   /** The last provisioning step that completed, so an interrupted provisioning can be cleaned up. */
   provisioningStep: text('provisioning_step'),
+  /** Why the last migration of its database failed; null once it succeeds. */
+  migrationError: text('migration_error'),
   ...timestamps,
 }, (table) => [index('tenants_created_at_idx').on(table.createdAt, table.id)])
 
@@ -91,3 +106,5 @@ export type Tenant = typeof tenants.$inferSelect
 export type User = typeof users.$inferSelect
 export type UserRole = (typeof userRole.enumValues)[number]
 export type TenantStatus = (typeof tenantStatus.enumValues)[number]
+export type DatabaseServer = typeof databaseServers.$inferSelect
+export type ServerStatus = (typeof serverStatus.enumValues)[number]

@@ -1,5 +1,5 @@
-// Tenant changes told to every process on the master database through PostgreSQL LISTEN/NOTIFY: a suspend, a rename or
-// a deletion made by any instance or by the CLI reaches every running instance within moments, not a cache TTL.
+// Tenant and server changes told to every process on the master database through PostgreSQL LISTEN/NOTIFY: a suspend,
+// a deletion or a server added, by any instance or by the CLI, reaches every running instance within moments.
 import { randomUUID } from 'node:crypto'
 import type { Sql } from 'postgres'
 
@@ -10,6 +10,8 @@ const PING_EVERY_MS = 2000
 export interface TenantEventHandlers {
   /** Another process changed the tenant. */
   changed (slug: string): void
+  /** Another process added, changed or removed a database server. */
+  serversChanged (): void
   /** Listening (again): notifications may have been missed before, so nothing cached is trusted. */
   resync (): void
 }
@@ -17,16 +19,21 @@ export interface TenantEventHandlers {
 export interface TenantEvents {
   /** Tells every other listening process that the tenant changed. */
   publish (slug: string): Promise<void>
+  /** Tells every other listening process that the database servers changed. */
+  publishServers (): Promise<void>
   close (): Promise<void>
 }
 
-interface Event { origin: string, slug?: string }
+interface Event { origin: string, slug?: string, servers?: boolean }
 
 /** Publishing only (the CLI): no connection is held to listen. */
 export function tenantEventPublisher (sql: Sql, origin = randomUUID()): TenantEvents {
   return {
     async publish (slug) {
       await sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ slug, origin })})`
+    },
+    async publishServers () {
+      await sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ servers: true, origin })})`
     },
     async close () {},
   }
@@ -45,10 +52,12 @@ export async function listenForTenantEvents (sql: Sql, handlers: TenantEventHand
     if (event === undefined) return
     if (event.origin === origin) heard = performance.now()
     else if (event.slug !== undefined) handlers.changed(event.slug)
+    else if (event.servers === true) handlers.serversChanged()
   }
   const listen = () => sql.listen(CHANNEL, onNotify, () => {
     heard = performance.now()
     handlers.resync()
+    handlers.serversChanged()
   })
   let subscription = await listen()
   let checking = false
@@ -75,9 +84,9 @@ export async function listenForTenantEvents (sql: Sql, handlers: TenantEventHand
 
 function parse (payload: string): Event | undefined {
   try {
-    const event = JSON.parse(payload) as { slug?: unknown, origin?: unknown }
+    const event = JSON.parse(payload) as { slug?: unknown, origin?: unknown, servers?: unknown }
     if (typeof event.origin !== 'string' || (event.slug !== undefined && typeof event.slug !== 'string')) return undefined
-    return { origin: event.origin, slug: event.slug as string | undefined }
+    return { origin: event.origin, slug: event.slug as string | undefined, servers: event.servers === true }
   } catch {
     return undefined
   }

@@ -11,6 +11,7 @@ export interface TenantLocation {
   slug: string
   status: TenantStatus
   databaseName: string
+  serverId: string
   host: string
   port: number
   schemaVersion: number
@@ -42,6 +43,7 @@ export function createTenantsRepository (db: MasterDb) {
         status: tenants.status,
         databaseName: tenants.databaseName,
         schemaVersion: tenants.schemaVersion,
+        serverId: tenants.serverId,
         host: databaseServers.host,
         port: databaseServers.port,
       }).from(tenants).innerJoin(databaseServers, eq(tenants.serverId, databaseServers.id)).where(eq(tenants.slug, slug))
@@ -91,8 +93,14 @@ export function createTenantsRepository (db: MasterDb) {
       return row
     },
 
+    /** A migration of the tenant's database succeeded: its version, and no error any more. */
     async recordSchemaVersion (slug: string, schemaVersion: number): Promise<void> {
-      await db.update(tenants).set({ schemaVersion, updatedAt: sql`now()` }).where(eq(tenants.slug, slug))
+      await db.update(tenants).set({ schemaVersion, migrationError: null, updatedAt: sql`now()` }).where(eq(tenants.slug, slug))
+    },
+
+    /** A migration failed: why, kept until one succeeds (`tenancy status` shows it). */
+    async recordMigrationError (slug: string, error: string): Promise<void> {
+      await db.update(tenants).set({ migrationError: error.slice(0, 2000), updatedAt: sql`now()` }).where(eq(tenants.slug, slug))
     },
 
     async remove (id: string): Promise<void> {

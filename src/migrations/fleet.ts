@@ -13,7 +13,7 @@ export interface MigrationOutcome {
 
 export async function migrateTenants (
   migrator: TenantMigrator,
-  tenants: Array<Pick<Tenant, 'slug' | 'schemaVersion'>>,
+  tenants: Array<Pick<Tenant, 'slug' | 'schemaVersion' | 'serverId'>>,
   options: { concurrency: number, onDone?: (outcome: MigrationOutcome) => void },
 ): Promise<MigrationOutcome[]> {
   const limit = pLimit(options.concurrency)
@@ -21,7 +21,7 @@ export async function migrateTenants (
     const started = performance.now()
     let outcome: MigrationOutcome
     try {
-      const to = await migrator.migrate(tenant.slug)
+      const to = await migrator.migrate(tenant)
       outcome = { slug: tenant.slug, from: tenant.schemaVersion, to, ms: performance.now() - started }
     } catch (error) {
       outcome = { slug: tenant.slug, from: tenant.schemaVersion, error: (error as Error).message, ms: performance.now() - started }

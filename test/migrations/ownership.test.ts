@@ -26,7 +26,7 @@ t.test('the ownership migration takes back a legacy tenant database and undoes w
   await withAdmin(async (sql) => { await sql`delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)` }, database)
   await app.runtime.master.sql`update tenants set schema_version = ${tenantMigrations.latestVersion - 1} where slug = ${tenant.slug}`
 
-  t.equal(await app.runtime.migrator.migrate(tenant.slug), tenantMigrations.latestVersion, 'migrated to the latest version')
+  t.equal(await app.runtime.migrator.migrate({ slug: tenant.slug, serverId: app.runtime.servers.default().id }), tenantMigrations.latestVersion, 'migrated to the latest version')
 
   const state = await withAdmin(async (sql) => {
     const [row] = await sql<{ owner: string, config: string[] | null, admin: string }[]>`

@@ -63,7 +63,7 @@ const tenantDatabaseScope: FastifyPluginAsync = async (app) => {
 
   app.addHook('preHandler', async (request, reply) => {
     // Waiting for a pool slot ends with the request's own deadline.
-    const lease = await connections.lease(request.tenant.slug, deadlineOf(reply))
+    const lease = await connections.lease(request.tenant, deadlineOf(reply))
     // Answered meanwhile (the deadline came first): no handler will run to end the lease.
     if (reply.sent) return lease.release()
     request.tenantLease = lease
