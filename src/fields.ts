@@ -18,6 +18,8 @@ export const ProvisionFields = Type.Object({
   slug: Slug,
   name: TenantName,
   owner: Type.Object({ email: Email, password: Password, name: Type.Optional(DisplayName) }),
+  /** A database server's name: without it, the placement policy picks one. */
+  server: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the name of a database server' })),
 })
 
 const provisionFields = compileValidator(ProvisionFields)

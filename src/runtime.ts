@@ -22,6 +22,7 @@ import { createMetrics, registerPoolMetrics } from './metrics.ts'
 import { createTenantMigrator } from './migrations/tenant-migrator.ts'
 import { boundedPool } from './postgres-sessions.ts'
 import { ADMIN_POOL_SIZE, createServerRegistry, type ServerHandle } from './servers/registry.ts'
+import { createServersService } from './servers/servers-service.ts'
 import { templateKeeper } from './servers/templates.ts'
 import { tenantRoleName, tenantRolePassword } from './tenant-database/identity.ts'
 
@@ -162,7 +163,16 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
       if (changed > 0 || failed.length > 0) log.info({ limit: connectionLimit(), changed, failed: failed.length }, 'raised tenant connection limits for this instance')
     }
 
-    return { config, log, metrics, master, servers, templates, directory, connections: pools, migrator, lifecycle, events, mark, live, close }
+    const serverAdmin = createServersService({
+      repository: master.servers,
+      registry: servers,
+      events,
+      tenantDbSecret: config.tenantDbSecret,
+      budgetOf: (server) => servers.budget(server, MASTER_CONNECTIONS_PER_INSTANCE, live()),
+      log,
+    })
+
+    return { config, log, metrics, master, servers, serverAdmin, templates, directory, connections: pools, migrator, lifecycle, events, mark, live, close }
   } catch (error) {
     await close()
     throw error

@@ -14,6 +14,7 @@ import rateLimit from './plugins/rate-limit.ts'
 import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/auth.ts'
 import meRoutes from './routes/me.ts'
+import serverRoutes from './routes/servers.ts'
 import tenantRoutes from './routes/tenants.ts'
 import tenantScope from './tenant-scope/index.ts'
 
@@ -67,6 +68,7 @@ export async function buildApp (runtime: Runtime, options: BuildAppOptions = {})
   await app.register(authRoutes, { prefix: '/api/v1/auth' })
   await app.register(meRoutes, { prefix: '/api/v1/users' })
   await app.register(tenantRoutes, { prefix: '/api/v1/tenants' })
+  await app.register(serverRoutes, { prefix: '/api/v1/servers' })
   app.decorate('tenantRoutes', [])
   await app.register(tenantScope, { prefix: '/api/v1' })
   return app

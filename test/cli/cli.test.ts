@@ -36,23 +36,50 @@ t.test('--help lists the commands', async (t) => {
   for (const command of ['tenants', 'migrate', 'status']) t.match(stdout, command)
 })
 
-t.test('migrate goes on past a failing tenant, reports each one, and exits 1; status shows versions', async (t) => {
+t.test('migrate skips current tenants without connecting; --verify goes on past a failing one, exits 1 and records why', async (t) => {
   const app = await buildTestApp(t)
   const admin = await adminToken(app)
   const healthy = await createTenant(app, admin)
   const broken = await createTenant(app, admin)
   await withAdmin((sql) => sql`drop database ${sql(`tenant_${broken.slug}`)} with (force)`)
+  const latest = tenantMigrations.latestVersion
 
-  const run = await cli(app, ['migrate', '--concurrency', '2'])
+  const quick = await cli(app, ['migrate'])
+  t.equal(quick.code, 0, 'both are recorded as current: nothing to do, and nothing was connected to')
+  t.match(quick.stdout, '0 migrated, 0 failed, 2 already current')
+
+  const run = await cli(app, ['migrate', '--verify', '--concurrency', '2'])
   t.equal(run.code, 1, 'non-zero exit when a tenant failed')
-  t.match(run.stdout, new RegExp(`${healthy.slug}\\s+v${tenantMigrations.latestVersion} -> v${tenantMigrations.latestVersion}`))
+  t.match(run.stdout, new RegExp(`${healthy.slug}\\s+v${latest} -> v${latest}`))
   t.match(run.stdout, new RegExp(`${broken.slug}\\s+FAILED`))
   t.match(run.stdout, '1 migrated, 1 failed')
+  t.match(run.stdout, 'server default: 1 migrated, 1 failed')
 
   const status = await cli(app, ['status', '--json'])
   t.equal(status.code, 0)
-  const rows = JSON.parse(status.stdout) as Array<{ slug: string, schema_version: number, behind: number }>
+  const rows = JSON.parse(status.stdout) as Array<{ slug: string, server: string, migration_error: string | null }>
   t.same(rows.map((row) => row.slug).sort(), [healthy.slug, broken.slug].sort())
+  t.match(rows.find((row) => row.slug === broken.slug), { server: 'default', migration_error: /does not exist/ }, 'the failure is recorded with its error')
+  t.match(rows.find((row) => row.slug === healthy.slug), { migration_error: null })
+
+  const retry = await cli(app, ['migrate'])
+  t.match(retry.stdout, '1 to migrate', 'a tenant whose last migration failed is retried without --verify')
+})
+
+t.test('migrate takes a canary: --tenants names them, --first takes the first N', async (t) => {
+  const app = await buildTestApp(t)
+  const admin = await adminToken(app)
+  const tenants = [await createTenant(app, admin), await createTenant(app, admin), await createTenant(app, admin)]
+  const slugs = tenants.map((tenant) => tenant.slug).sort()
+  const named = await cli(app, ['migrate', '--verify', '--tenants', `${slugs[2]},${slugs[0]}`])
+  t.equal(named.code, 0, named.stderr)
+  t.match(named.stdout, '2 tenant(s), 2 to migrate')
+  t.notMatch(named.stdout, slugs[1] as string)
+  const first = await cli(app, ['migrate', '--verify', '--first', '1'])
+  t.match(first.stdout, new RegExp(`1 tenant\\(s\\), 1 to migrate[\\s\\S]*${slugs[0]}`))
+  const unknown = await cli(app, ['migrate', '--tenants', 'nobody_here'])
+  t.equal(unknown.code, 1)
+  t.match(unknown.stderr, 'no active or suspended tenant "nobody_here"')
 })
 
 t.test('tenants create, suspend, activate and drop', async (t) => {

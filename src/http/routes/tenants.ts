@@ -16,7 +16,9 @@ const ERRORS = [401, 403, 429]
 const LIFECYCLE_TIMEOUT_MS = 120_000
 
 const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { master, lifecycle } = app.runtime
+  const { master, lifecycle, servers } = app.runtime
+  /** A tenant as shown, with its server's name (servers are few and known to the registry). */
+  const show = (tenant: Tenant) => tenantResponse(tenant, servers.all().find((server) => server.id === tenant.serverId)?.name ?? tenant.serverId)
   const tags = ['tenants']
   app.addHook('preValidation', app.requireUser('platform_admin'))
 
@@ -32,13 +34,13 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       security: bearer,
-      summary: 'Provision a tenant: its own database, migrated and seeded, and its owner; 201 once all of it exists',
+      summary: 'Provision a tenant on the server named, or the one the placement policy picks: its own database, migrated and seeded, and its owner; 201 once all of it exists',
       body: ProvisionFields,
-      response: { 201: Type.Object({ tenant: TenantResponse, owner: UserResponse }), ...problems(400, 409, 413, 415, 503, ...ERRORS) },
+      response: { 201: Type.Object({ tenant: TenantResponse, owner: UserResponse }), ...problems(400, 404, 409, 413, 415, 503, ...ERRORS) },
     },
   }, async (request, reply) => {
     const { tenant, owner } = await lifecycle.provision(request.body, deadlineOf(reply))
-    return reply.code(201).send({ tenant: tenantResponse(tenant), owner: userResponse(owner, tenant.slug) })
+    return reply.code(201).send({ tenant: show(tenant), owner: userResponse(owner, tenant.slug) })
   })
 
   app.get('/', {
@@ -46,12 +48,12 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { limit, cursor } = request.query
     const { data, nextCursor } = page(await master.tenants.list(limit + 1, parseCursor(cursor)), limit)
-    return { data: data.map(tenantResponse), next_cursor: nextCursor }
+    return { data: data.map(show), next_cursor: nextCursor }
   })
 
   app.get('/:slug', {
     schema: { tags, security: bearer, summary: 'A tenant', params: SlugParams, response: { 200: TenantResponse, ...problems(404, ...ERRORS) } },
-  }, async (request) => tenantResponse(await find(request.params.slug)))
+  }, async (request) => show(await find(request.params.slug)))
 
   app.patch('/:slug', {
     schema: {
@@ -62,7 +64,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Object({ name: Type.Optional(TenantName), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('suspended')])) }, { minProperties: 1 }),
       response: { 200: TenantResponse, ...problems(400, 404, 409, 413, 415, ...ERRORS) },
     },
-  }, async (request, reply) => tenantResponse(await lifecycle.update(request.params.slug, request.body, deadlineOf(reply))))
+  }, async (request, reply) => show(await lifecycle.update(request.params.slug, request.body, deadlineOf(reply))))
 
   app.delete('/:slug', {
     handlerTimeout: LIFECYCLE_TIMEOUT_MS,

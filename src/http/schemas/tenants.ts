@@ -12,9 +12,19 @@ export const TenantResponse = Type.Object({
   status: Type.Union([Type.Literal('active'), Type.Literal('suspended'), Type.Literal('provisioning'), Type.Literal('deleting')]),
   database: Type.String(),
   schema_version: Type.Integer(),
+  /** The database server its database lives on. */
+  server: Type.String(),
   created_at: Timestamp,
 })
 
-export function tenantResponse (tenant: Tenant) {
-  return { slug: tenant.slug, name: tenant.name, status: tenant.status, database: tenant.databaseName, schema_version: tenant.schemaVersion, created_at: tenant.createdAt.toISOString() }
+export function tenantResponse (tenant: Tenant, server: string) {
+  return {
+    slug: tenant.slug,
+    name: tenant.name,
+    status: tenant.status,
+    database: tenant.databaseName,
+    schema_version: tenant.schemaVersion,
+    server,
+    created_at: tenant.createdAt.toISOString(),
+  }
 }
