@@ -38,3 +38,39 @@ export async function startThrowawayPostgres (settings: Record<string, string | 
     }
   }
 }
+
+export interface RestartableServer {
+  url (database: string): string
+  /** Stops the server, keeping its data: `start` brings the same cluster back on the same port. */
+  pause (): Promise<void>
+  start (): Promise<void>
+}
+
+/**
+ * A second PostgreSQL for one test (its own cluster on tmpfs, removed when the test ends), that can be stopped and started
+ * again: what the tests of several servers and of a server's outage need.
+ */
+export async function startSecondServer (t: { teardown (fn: () => unknown): void }, settings: Record<string, string | number> = {}): Promise<RestartableServer> {
+  const dataDir = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tenancy-pg2-'))
+  const options = {
+    dataDir,
+    port: await freePort(),
+    password: randomBytes(16).toString('hex'),
+    settings: { fsync: 'off', full_page_writes: 'off', synchronous_commit: 'off', max_connections: 100, ...settings },
+  }
+  let server: EmbeddedServer | undefined = await startEmbeddedPostgres(options)
+  t.teardown(async () => {
+    await server?.stop()
+    await rm(dataDir, { recursive: true, force: true })
+  })
+  return {
+    url: (database) => `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`,
+    async pause () {
+      await server?.stop()
+      server = undefined
+    },
+    async start () {
+      server ??= await startEmbeddedPostgres(options)
+    },
+  }
+}
