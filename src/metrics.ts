@@ -50,13 +50,19 @@ export function registerPoolMetrics (registry: Registry, pools: ServerPools, ser
   const labelNames = ['server'] as const
   for (const [name, [help, key]] of Object.entries(gauges)) {
     registry.registerMetric(new Gauge({
-      name, help, labelNames, registers: [],
+      name,
+      help,
+      labelNames,
+      registers: [],
       collect () { this.reset(); for (const [id, stats] of pools.byServer()) this.set({ server: serverName(id) }, stats[key]) },
     }))
   }
   for (const [name, [help, key]] of Object.entries(counters)) {
     registry.registerMetric(new Counter({
-      name, help, labelNames, registers: [],
+      name,
+      help,
+      labelNames,
+      registers: [],
       collect () { this.reset(); for (const [id, stats] of pools.byServer()) this.inc({ server: serverName(id) }, stats[key]) },
     }))
   }

@@ -90,7 +90,9 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
     closing.unshift(() => servers.close())
     const templates = templateKeeper(log)
     await templates.ensure(servers.default())
-    await servers.survey()
+    // The master's own server now (it answers: the master is on it); the others in the background, so that a server
+    // that is down delays nothing (its budget is assumed until it answers; see ServerRegistry.budget).
+    await servers.survey(servers.default())
 
     // A process that serves (not a CLI command) registers, so that what all instances share counts it.
     const instance = options.listen === false ? undefined : await registerInstance(master.sql, () => { void servers.survey().then(applyShares) })
@@ -126,6 +128,7 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
     }))
     closing.unshift(() => pools.close())
     const applyShares = () => { for (const server of servers.all()) pools.resize(server.id, slotsOn(server)) }
+    void servers.survey().then(applyShares)
     registerPoolMetrics(metrics.registry, pools, (id) => servers.all().find((server) => server.id === id)?.name ?? id)
 
     const forget = (slug: string) => {

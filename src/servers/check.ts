@@ -22,8 +22,8 @@ export async function checkServer (adminUrl: string): Promise<ServerFacts> {
         current_setting('superuser_reserved_connections')::int as "reservedConnections",
         rolsuper as superuser, rolcreatedb as createdb, rolcreaterole as createrole
       from pg_catalog.pg_roles where rolname = current_user`.catch((error: unknown) => {
-      throw new BadRequestError(`The server cannot be reached with that URL (${(error as { code?: string }).code ?? 'no answer'})`)
-    })
+        throw new BadRequestError(`The server cannot be reached with that URL (${(error as { code?: string }).code ?? 'no answer'})`)
+      })
     if (row === undefined) throw new BadRequestError('The server did not say who the URL logs in as')
     if (!row.superuser && !(row.createdb && row.createrole)) throw new BadRequestError('The URL\'s role may not create databases and roles (it needs CREATEDB and CREATEROLE)')
     if (Number.parseInt(row.version, 10) < 15) throw new BadRequestError(`PostgreSQL ${row.version} is too old; 15 or newer is needed`)

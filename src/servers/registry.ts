@@ -118,8 +118,8 @@ export async function createServerRegistry (options: ServerRegistryOptions) {
     },
 
     /** Learns each server's max_connections (a server that does not answer is asked again next time). */
-    async survey (): Promise<void> {
-      await Promise.all([...handles.values()].map(async (handle) => {
+    async survey (only?: ServerHandle): Promise<void> {
+      await Promise.all((only === undefined ? [...handles.values()] : [only]).map(async (handle) => {
         if (handle.available !== undefined) return
         const [row] = await handle.admin()<{ available: number }[]>`
           select current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int as available`.catch(() => [])

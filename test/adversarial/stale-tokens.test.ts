@@ -70,7 +70,9 @@ t.test('a token of a deleted tenant does nothing to a new tenant that reuses its
   const deleted = await app.inject({ method: 'DELETE', url: `/api/v1/tenants/${old.slug}`, headers: bearer(admin) })
   t.equal(deleted.statusCode, 204, 'tenant X deleted')
   const reborn = await app.inject({
-    method: 'POST', url: '/api/v1/tenants', headers: bearer(admin),
+    method: 'POST',
+    url: '/api/v1/tenants',
+    headers: bearer(admin),
     payload: { slug: old.slug, name: 'New X', owner: { email: 'new-owner@x.test', password: 'new owner passphrase 5' } },
   })
   t.equal(reborn.statusCode, 201, 'a new tenant with the same slug is created')
@@ -93,7 +95,9 @@ async function adminThenChange (t: Test, change: (app: TestApp, owner: string, a
   const tenant = await createTenant(app, await adminToken(app))
   const ids = await seed(app, tenant.token)
   const created = await app.inject({
-    method: 'POST', url: '/api/v1/users', headers: bearer(tenant.token),
+    method: 'POST',
+    url: '/api/v1/users',
+    headers: bearer(tenant.token),
     payload: { email: 'ada@staff.test', password: ADMIN_PASSWORD, role: 'admin' },
   })
   t.equal(created.statusCode, 201, 'an admin is created')

@@ -30,7 +30,9 @@ t.test('a slug whose database and role already exist on the server, made by some
   t.ok(before.database !== undefined && before.role !== undefined, 'the foreign database and role exist')
 
   const response = await app.inject({
-    method: 'POST', url: '/api/v1/tenants', headers: bearer(admin),
+    method: 'POST',
+    url: '/api/v1/tenants',
+    headers: bearer(admin),
     payload: { slug, name: 'Squatter', owner: { email: `owner@${slug}.test`, password: STRONG_PASSWORD } },
   })
   t.ok([409, 503].includes(response.statusCode), `provisioning the slug is refused with 409 or 503 (got ${response.statusCode})`)

@@ -45,7 +45,9 @@ t.test('a CREATEDB CREATEROLE role (not superuser) runs the app and provisions t
   const admin = await adminToken(app)
   const ownerEmail = `owner@${slug}.test`
   const created = await app.inject({
-    method: 'POST', url: '/api/v1/tenants', headers: bearer(admin),
+    method: 'POST',
+    url: '/api/v1/tenants',
+    headers: bearer(admin),
     payload: { slug, name: 'Least privilege', owner: { email: ownerEmail, password: STRONG_PASSWORD } },
   })
   t.equal(created.statusCode, 201, `POST /tenants: ${created.body}`)

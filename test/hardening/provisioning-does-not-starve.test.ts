@@ -14,7 +14,9 @@ t.test('/ready and /users/me stay fast while 40 tenants are provisioned at once'
   const provisioning = Promise.all(Array.from({ length: PROVISIONINGS }, () => {
     const slug = randomSlug()
     return app.inject({
-      method: 'POST', url: '/api/v1/tenants', headers: bearer(admin),
+      method: 'POST',
+      url: '/api/v1/tenants',
+      headers: bearer(admin),
       payload: { slug, name: `Load ${slug}`, owner: { email: `o@${slug}.test`, password: STRONG_PASSWORD } },
     })
   })).finally(() => { done = true })

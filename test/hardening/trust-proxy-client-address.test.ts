@@ -19,7 +19,10 @@ t.test('TRUST_PROXY=1: failed logins from one client behind the proxy do not loc
   t.equal((await failedLogin(app, PROXY, attacker)).statusCode, 429, 'the failing client (203.0.113.7) is limited')
 
   const other = await app.inject({
-    method: 'POST', url: '/api/v1/auth/login', remoteAddress: PROXY, headers: { 'x-forwarded-for': '198.51.100.9' },
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    remoteAddress: PROXY,
+    headers: { 'x-forwarded-for': '198.51.100.9' },
     payload: { email: tenant.ownerEmail, password: STRONG_PASSWORD, tenant: tenant.slug },
   })
   t.equal(other.statusCode, 200, `another client (198.51.100.9) behind the same proxy logs in (got ${other.statusCode})`)

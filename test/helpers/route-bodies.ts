@@ -79,8 +79,10 @@ export async function everyRoute (app: TestApp): Promise<RouteCall[]> {
     const urls = path.includes('{') ? rows.map((row) => path.replace(/\{\w+\}/g, row)) : [path]
     let context: { url: string, headers: Record<string, string> } | undefined
     if (operations.get !== undefined) {
-      for (const headers of callers) for (const url of urls) {
-        if (context === undefined && (await app.inject({ method: 'GET', url, headers })).statusCode === 200) context = { url, headers }
+      for (const headers of callers) {
+        for (const url of urls) {
+          if (context === undefined && (await app.inject({ method: 'GET', url, headers })).statusCode === 200) context = { url, headers }
+        }
       }
     }
     for (const [method, operation] of Object.entries(operations)) {

@@ -13,8 +13,13 @@ t.test('the ownership migration takes back a legacy tenant database and undoes w
   const database = `tenant_${tenant.slug}`
   const server = new URL(serverUrl())
   const asTenant = postgres({
-    host: server.hostname, port: Number(server.port), database, username: database,
-    password: tenantRolePassword(app.config.tenantDbSecret, tenant.slug), max: 1, onnotice: () => {},
+    host: server.hostname,
+    port: Number(server.port),
+    database,
+    username: database,
+    password: tenantRolePassword(app.config.tenantDbSecret, tenant.slug),
+    max: 1,
+    onnotice: () => {},
   })
   t.teardown(() => asTenant.end({ timeout: 1 }))
 

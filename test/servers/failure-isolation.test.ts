@@ -13,7 +13,9 @@ const REQUEST_TIMEOUT_MS = 2000
 async function tenantOn (app: TestApp, admin: string, server: string): Promise<{ slug: string, token: string }> {
   const slug = randomSlug()
   const created = await app.inject({
-    method: 'POST', url: '/api/v1/tenants', headers: bearer(admin),
+    method: 'POST',
+    url: '/api/v1/tenants',
+    headers: bearer(admin),
     payload: { slug, name: slug, server, owner: { email: `o@${slug}.test`, password: STRONG_PASSWORD } },
   })
   if (created.statusCode !== 201) throw new Error(`${created.statusCode} ${created.body}`)

@@ -30,7 +30,9 @@ t.test('a second server: checked, stored encrypted, used for placement, drained 
   // Another instance places tenants on it at once, with no restart.
   const other = await anotherInstance(t, app)
   const named = await other.inject({
-    method: 'POST', url: '/api/v1/tenants', headers: bearer(admin),
+    method: 'POST',
+    url: '/api/v1/tenants',
+    headers: bearer(admin),
     payload: { slug: randomSlug(), name: 'On second', server: 'second', owner: { email: 'o@second.test', password: STRONG_PASSWORD } },
   })
   t.equal(named.statusCode, 201, named.body)
@@ -44,7 +46,9 @@ t.test('a second server: checked, stored encrypted, used for placement, drained 
   const next = await createTenant(app, admin)
   t.equal(((await app.inject({ method: 'GET', url: `/api/v1/tenants/${next.slug}`, headers: bearer(admin) })).json() as { server: string }).server, 'second')
   const full = await app.inject({
-    method: 'POST', url: '/api/v1/tenants', headers: bearer(admin),
+    method: 'POST',
+    url: '/api/v1/tenants',
+    headers: bearer(admin),
     payload: { slug: randomSlug(), name: 'No room', owner: { email: 'o@full.test', password: STRONG_PASSWORD } },
   })
   t.equal(full.statusCode, 503, 'with every server full, a clear 503')
@@ -56,7 +60,9 @@ t.test('a second server: checked, stored encrypted, used for placement, drained 
 
   t.equal((await servers('PATCH', '/second', { status: 'draining', max_tenants: null })).statusCode, 200)
   const toDraining = await app.inject({
-    method: 'POST', url: '/api/v1/tenants', headers: bearer(admin),
+    method: 'POST',
+    url: '/api/v1/tenants',
+    headers: bearer(admin),
     payload: { slug: randomSlug(), name: 'Drained', server: 'second', owner: { email: 'o@drained.test', password: STRONG_PASSWORD } },
   })
   t.equal(toDraining.statusCode, 409, 'a draining server takes no new tenant, even named')

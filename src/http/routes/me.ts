@@ -31,7 +31,9 @@ const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/me', {
     schema: {
-      tags: ['users'], security: bearer, summary: 'Change your name, or your password (with the current one; every session ends)',
+      tags: ['users'],
+      security: bearer,
+      summary: 'Change your name, or your password (with the current one; every session ends)',
       body: Type.Object({
         name: Type.Optional(DisplayName),
         password: Type.Optional(Password),

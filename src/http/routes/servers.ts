@@ -21,7 +21,8 @@ const serverRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/', {
     schema: {
-      tags, security: bearer,
+      tags,
+      security: bearer,
       summary: 'Add a server: checked first (reachable; its role may create databases and roles); its URL is stored encrypted and never shown',
       body: AddServer,
       response: { 201: ServerResponse, ...problems(400, 409, 413, 415, ...ERRORS) },
@@ -33,8 +34,12 @@ const serverRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/:name', {
     schema: {
-      tags, security: bearer, summary: 'Drain a server (no new tenants), reactivate it, or change its limits',
-      params: ServerParams, body: ChangeServer, response: { 200: ServerResponse, ...problems(400, 404, 413, 415, ...ERRORS) },
+      tags,
+      security: bearer,
+      summary: 'Drain a server (no new tenants), reactivate it, or change its limits',
+      params: ServerParams,
+      body: ChangeServer,
+      response: { 200: ServerResponse, ...problems(400, 404, 413, 415, ...ERRORS) },
     },
   }, async (request) => {
     const { status, max_tenants: maxTenants, connection_budget: connectionBudget } = request.body

@@ -36,7 +36,9 @@ const tenantUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/', {
     preValidation,
     schema: {
-      tags, security: bearer, summary: 'Add a user to your tenant',
+      tags,
+      security: bearer,
+      summary: 'Add a user to your tenant',
       body: Type.Object({ email: Email, password: Password, name: Type.Optional(DisplayName), role: Type.Optional(TenantRole) }),
       response: { 201: UserResponse, ...problems(400, 409, 413, 415, ...ERRORS) },
     },
@@ -61,7 +63,10 @@ const tenantUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/:id', {
     preValidation,
     schema: {
-      tags, security: bearer, summary: 'Change a user of your tenant; a new password or role ends their sessions', params: IdParams,
+      tags,
+      security: bearer,
+      summary: 'Change a user of your tenant; a new password or role ends their sessions',
+      params: IdParams,
       body: Type.Object({ name: Type.Optional(DisplayName), password: Type.Optional(Password), role: Type.Optional(TenantRole) }, { minProperties: 1 }),
       response: { 200: UserResponse, ...problems(400, 409, 413, 415, ...ERRORS) },
     },
