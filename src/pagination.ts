@@ -15,9 +15,9 @@ export const keyset = {
   at (createdAt: AnyColumn): SQL<string> {
     return sql<string>`to_char(${createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
   },
-  /** Rows strictly after `position` in newest-first order. */
-  after (createdAt: AnyColumn, id: AnyColumn, position: Keyset): SQL {
-    return sql`(${createdAt}, ${id}) < (${position.at}::timestamptz, ${position.id}::uuid)`
+  /** Rows strictly after a position in newest-first order, for a prepared query: placeholders `afterAt` and `afterId`. */
+  after (createdAt: AnyColumn, id: AnyColumn): SQL {
+    return sql`(${createdAt}, ${id}) < (${sql.placeholder('afterAt')}::timestamptz, ${sql.placeholder('afterId')}::uuid)`
   },
 }
 
@@ -52,9 +52,11 @@ function isRealInstant (at: string): boolean {
     instant.getUTCHours() === hour && instant.getUTCMinutes() === minute && instant.getUTCSeconds() === second
 }
 
-/** Given `limit + 1` rows, the page and the cursor of its last row when there are more. */
-export function page<T extends { id: string, keysetAt: string }> (rows: T[], limit: number): { data: T[], nextCursor: string | null } {
+export interface Page<T> { data: T[], nextCursor: string | null }
+
+/** Given `limit + 1` rows, the page and the cursor of its last row when there are more; `at` gives a row's `Keyset.at`. */
+export function page<T extends { id: string }> (rows: T[], limit: number, at: (row: T) => string): Page<T> {
   const data = rows.slice(0, limit)
   const last = data[data.length - 1]
-  return { data, nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ at: last.keysetAt, id: last.id }) : null }
+  return { data, nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ at: at(last), id: last.id }) : null }
 }

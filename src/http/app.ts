@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { RuntimeConfig, Runtime } from '../runtime.ts'
 import { problemFrom } from './schemas/problem.ts'
 import { buildValidator } from '../validation.ts'
+import { deferredChildLogger } from './request-logger.ts'
 import problemDetails from './plugins/problem-details.ts'
 import docs from './plugins/docs.ts'
 import metrics from './plugins/metrics.ts'
@@ -34,7 +35,8 @@ const BODY_LIMIT_BYTES = 1024 * 1024
 
 export async function buildApp (runtime: Runtime, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.logger === false ? {} : { loggerInstance: runtime.log as FastifyBaseLogger }),
+    // A request's logger becomes a pino child only if the request logs (request-logger.ts).
+    ...(options.logger === false ? {} : { loggerInstance: runtime.log as FastifyBaseLogger, childLoggerFactory: deferredChildLogger }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Ours, always: an id a client chose could pose as another request's in the logs.
     genReqId: () => randomUUID(),

@@ -4,6 +4,7 @@ import { sqlState, UNIQUE_VIOLATION } from '../postgres-errors.ts'
 import type { MasterDb } from './database.ts'
 import { databaseServers, tenants, type Tenant, type TenantStatus } from './schema.ts'
 import { keyset, type Keyset } from '../pagination.ts'
+import { lazily } from '../prepared-queries.ts'
 
 /** What the request path and the connection manager need to know about a tenant. */
 export interface TenantLocation {
@@ -24,39 +25,49 @@ export function isServing (status: TenantStatus): status is 'active' | 'suspende
   return status === 'active' || status === 'suspended'
 }
 
+/** Look-ups and lists are drizzle prepared queries (src/prepared-queries.ts), built on first use; writes are not. */
 export function createTenantsRepository (db: MasterDb) {
+  const bySlug = lazily(() => db.select().from(tenants).where(eq(tenants.slug, sql.placeholder('slug'))).prepare('tenants_by_slug'))
+  const byId = lazily(() => db.select().from(tenants).where(eq(tenants.id, sql.placeholder('id'))).prepare('tenants_by_id'))
+  const location = lazily(() => db.select({
+    id: tenants.id,
+    slug: tenants.slug,
+    status: tenants.status,
+    databaseName: tenants.databaseName,
+    schemaVersion: tenants.schemaVersion,
+    serverId: tenants.serverId,
+    host: databaseServers.host,
+    port: databaseServers.port,
+  }).from(tenants).innerJoin(databaseServers, eq(tenants.serverId, databaseServers.id)).where(eq(tenants.slug, sql.placeholder('slug'))).prepare('tenants_location'))
+  const listing = (name: string, after: boolean) => lazily(() => db
+    .select({ ...getTableColumns(tenants), keysetAt: keyset.at(tenants.createdAt) })
+    .from(tenants)
+    .where(after ? keyset.after(tenants.createdAt, tenants.id) : undefined)
+    .orderBy(desc(tenants.createdAt), desc(tenants.id))
+    .limit(sql.placeholder('limit'))
+    .prepare(name))
+  const list = listing('tenants_list', false)
+  const listAfter = listing('tenants_list_after', true)
+
   return {
     async findBySlug (slug: string): Promise<Tenant | undefined> {
-      const [row] = await db.select().from(tenants).where(eq(tenants.slug, slug))
+      const [row] = await bySlug().execute({ slug })
       return row
     },
 
     async findById (id: string): Promise<Tenant | undefined> {
-      const [row] = await db.select().from(tenants).where(eq(tenants.id, id))
+      const [row] = await byId().execute({ id })
       return row
     },
 
     async findLocation (slug: string): Promise<TenantLocation | undefined> {
-      const [row] = await db.select({
-        id: tenants.id,
-        slug: tenants.slug,
-        status: tenants.status,
-        databaseName: tenants.databaseName,
-        schemaVersion: tenants.schemaVersion,
-        serverId: tenants.serverId,
-        host: databaseServers.host,
-        port: databaseServers.port,
-      }).from(tenants).innerJoin(databaseServers, eq(tenants.serverId, databaseServers.id)).where(eq(tenants.slug, slug))
+      const [row] = await location().execute({ slug })
       return row
     },
 
     /** Newest first; `after` is the keyset of the last row of the previous page. */
     async list (limit: number, after?: Keyset): Promise<Array<Tenant & { keysetAt: string }>> {
-      return db.select({ ...getTableColumns(tenants), keysetAt: keyset.at(tenants.createdAt) })
-        .from(tenants)
-        .where(after === undefined ? undefined : keyset.after(tenants.createdAt, tenants.id, after))
-        .orderBy(desc(tenants.createdAt), desc(tenants.id))
-        .limit(limit)
+      return after === undefined ? list().execute({ limit }) : listAfter().execute({ limit, afterAt: after.at, afterId: after.id })
     },
 
     async listByStatus (statuses: TenantStatus[]): Promise<Tenant[]> {

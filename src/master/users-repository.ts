@@ -1,6 +1,7 @@
 // User records in the master database. Every read and write of a tenant's users is scoped by tenant id.
 import { and, count, desc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm'
 import { keyset, type Keyset } from '../pagination.ts'
+import { lazily } from '../prepared-queries.ts'
 import { ConflictError } from '../errors.ts'
 import { sqlState, UNIQUE_VIOLATION } from '../postgres-errors.ts'
 import type { MasterDb } from './database.ts'
@@ -44,15 +45,48 @@ async function revokeSessions (tx: Tx, userId: string): Promise<void> {
   await tx.update(refreshTokens).set({ revokedAt: sql`now()` }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
 }
 
+/** The same for a prepared query: the platform scope, or the tenant given as placeholder `tenantId` when it runs. */
+function inPlaceholderScope (platform: boolean) {
+  return platform ? isNull(users.tenantId) : eq(users.tenantId, sql.placeholder('tenantId'))
+}
+
+/** Look-ups, lists and counts are drizzle prepared queries (src/prepared-queries.ts), built on first use; writes are not. */
 export function createUsersRepository (db: MasterDb) {
+  const byId = lazily(() => db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare('users_by_id'))
+  // Each in two forms, one per kind of scope: the platform's (tenant_id is null) and a tenant's.
+  const scoped = <T> (name: string, build: (platform: boolean, name: string) => T) => {
+    const platform = lazily(() => build(true, `${name}_platform`))
+    const tenant = lazily(() => build(false, `${name}_tenant`))
+    return (tenantId: string | null) => tenantId === null ? platform() : tenant()
+  }
+  const inScopeById = scoped('users_by_id_in_scope', (platform, name) => db.select().from(users)
+    .where(and(inPlaceholderScope(platform), eq(users.id, sql.placeholder('id')))).prepare(name))
+  const withRole = scoped('users_count_with_role', (platform, name) => db.select({ value: count() }).from(users)
+    .where(and(inPlaceholderScope(platform), eq(users.role, sql.placeholder('role')))).prepare(name))
+  const platformLogin = lazily(() => db.select().from(users)
+    .where(and(isNull(users.tenantId), eq(users.email, sql.placeholder('email')))).prepare('users_login_platform'))
+  const tenantLogin = lazily(() => db.select({ user: users, tenant: { id: tenants.id, slug: tenants.slug, status: tenants.status } })
+    .from(users).innerJoin(tenants, eq(tenants.id, users.tenantId))
+    .where(and(eq(tenants.slug, sql.placeholder('slug')), eq(users.email, sql.placeholder('email')), inArray(tenants.status, ['active', 'suspended'])))
+    .prepare('users_login_tenant'))
+  const listing = (name: string, after: boolean) => lazily(() => db
+    .select({ ...getTableColumns(users), keysetAt: keyset.at(users.createdAt) })
+    .from(users)
+    .where(and(eq(users.tenantId, sql.placeholder('tenantId')), after ? keyset.after(users.createdAt, users.id) : undefined))
+    .orderBy(desc(users.createdAt), desc(users.id))
+    .limit(sql.placeholder('limit'))
+    .prepare(name))
+  const list = listing('users_list', false)
+  const listAfter = listing('users_list_after', true)
+
   return {
     async findById (id: string): Promise<User | undefined> {
-      const [row] = await db.select().from(users).where(eq(users.id, id))
+      const [row] = await byId().execute({ id })
       return row
     },
 
     async findInScope (tenantId: string | null, id: string): Promise<User | undefined> {
-      const [row] = await db.select().from(users).where(and(inScope(tenantId), eq(users.id, id)))
+      const [row] = await inScopeById(tenantId).execute({ tenantId, id })
       return row
     },
 
@@ -62,21 +96,16 @@ export function createUsersRepository (db: MasterDb) {
      */
     async findForLogin (slug: string | undefined, email: string): Promise<{ user: User, tenant: LoginTenant | null } | undefined> {
       if (slug === undefined) {
-        const [user] = await db.select().from(users).where(and(isNull(users.tenantId), eq(users.email, email.toLowerCase())))
+        const [user] = await platformLogin().execute({ email: email.toLowerCase() })
         return user === undefined ? undefined : { user, tenant: null }
       }
-      const [row] = await db.select({ user: users, tenant: { id: tenants.id, slug: tenants.slug, status: tenants.status } })
-        .from(users).innerJoin(tenants, eq(tenants.id, users.tenantId))
-        .where(and(eq(tenants.slug, slug), eq(users.email, email.toLowerCase()), inArray(tenants.status, ['active', 'suspended'])))
+      const [row] = await tenantLogin().execute({ slug, email: email.toLowerCase() })
       return row
     },
 
     async list (tenantId: string, limit: number, after?: Keyset): Promise<Array<User & { keysetAt: string }>> {
-      return db.select({ ...getTableColumns(users), keysetAt: keyset.at(users.createdAt) })
-        .from(users)
-        .where(and(eq(users.tenantId, tenantId), after === undefined ? undefined : keyset.after(users.createdAt, users.id, after)))
-        .orderBy(desc(users.createdAt), desc(users.id))
-        .limit(limit)
+      if (after === undefined) return list().execute({ tenantId, limit })
+      return listAfter().execute({ tenantId, limit, afterAt: after.at, afterId: after.id })
     },
 
     /** Undefined when the email is already taken in that scope. */
@@ -129,7 +158,7 @@ export function createUsersRepository (db: MasterDb) {
     },
 
     async countWithRole (tenantId: string | null, role: UserRole): Promise<number> {
-      const [row] = await db.select({ value: count() }).from(users).where(and(inScope(tenantId), eq(users.role, role)))
+      const [row] = await withRole(tenantId).execute({ tenantId, role })
       return row?.value ?? 0
     },
   }

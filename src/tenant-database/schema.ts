@@ -1,11 +1,13 @@
 // A tenant's own database: its categories and notes. Nothing here names a tenant; the database is the boundary.
+// Timestamps stay PostgreSQL's text (mode 'string'): the API writes them as ISO 8601 without a Date (src/timestamps.ts).
 import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import type { SqlRow } from '../prepared-queries.ts'
 
 export const categories = pgTable('categories', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
 }, (table) => [index('categories_created_idx').on(table.createdAt, table.id)])
 
 export const notes = pgTable('notes', {
@@ -13,12 +15,13 @@ export const notes = pgTable('notes', {
   title: text('title').notNull(),
   content: text('content'),
   categoryId: uuid('category_id').references(() => categories.id, { onDelete: 'cascade' }),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
 }, (table) => [
   index('notes_created_idx').on(table.createdAt, table.id),
   index('notes_category_created_idx').on(table.categoryId, table.createdAt, table.id),
 ])
 
-export type Category = typeof categories.$inferSelect
-export type Note = typeof notes.$inferSelect
+/** Rows as the repositories return them: columns under their SQL names, as postgres.js sends them (see rowsOf). */
+export type CategoryRow = SqlRow<typeof categories>
+export type NoteRow = SqlRow<typeof notes>

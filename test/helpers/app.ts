@@ -22,22 +22,29 @@ export function testConfig (databaseUrl: string, env: Record<string, string> = {
   }
 }
 
+/** Rewrites the master URL the runtime is given (e.g. to go through a test/helpers/wire-proxy.ts proxy). */
+type Via = (url: string) => string
+
 /** A runtime on a fresh master database of the test server, closed and removed (tenants too) when the test ends. */
-export async function buildTestRuntime (t: Teardown, env: Record<string, string> = {}, options: RuntimeOptions = {}): Promise<Runtime & { masterDatabaseName: string }> {
+export async function buildTestRuntime (
+  t: Teardown, env: Record<string, string> = {}, options: RuntimeOptions = {}, via: Via = (url) => url,
+): Promise<Runtime & { masterDatabaseName: string }> {
   const master = await createDatabase('master')
   t.teardown(async () => {
     await dropTenantsOf(master.name)
     await master.drop()
     await withAdmin((sql) => sql`drop database if exists ${sql(templateNameFor(master.name))} with (force)`)
   })
-  const runtime = await createRuntime(testConfig(master.url, env), options)
+  const runtime = await createRuntime(testConfig(via(master.url), env), options)
   t.teardown(() => runtime.close())
   return Object.assign(runtime, { masterDatabaseName: master.name })
 }
 
 /** The real HTTP application on a test runtime. */
-export async function buildTestApp (t: Teardown, env: Record<string, string> = {}, options: RuntimeOptions = {}): Promise<TestApp> {
-  const runtime = await buildTestRuntime(t, env, options)
+export async function buildTestApp (
+  t: Teardown, env: Record<string, string> = {}, options: RuntimeOptions = {}, via?: Via,
+): Promise<TestApp> {
+  const runtime = await buildTestRuntime(t, env, options, via)
   // Requests are logged only when the test gives the runtime a logger.
   const app = await buildApp(runtime, options.log === undefined ? { logger: false } : {})
   t.teardown(() => app.close())

@@ -71,6 +71,8 @@ export async function everyRoute (app: TestApp): Promise<RouteCall[]> {
     await post('/api/v1/notes', { title: 'a note' }),
     await post('/api/v1/users', { email: 'mo@member.test', password: 'sturdy passphrase 9' }),
     tenant.slug,
+    // The default database server's name, for the /servers/:name routes.
+    'default',
   ]
   const callers = [bearer(tenant.token), bearer(admin)]
   const doc = app.swagger() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>> }

@@ -47,7 +47,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, security: bearer, summary: 'Tenants, newest first', querystring: ListQuery, response: { 200: List(TenantResponse), ...problems(400, ...ERRORS) } },
   }, async (request) => {
     const { limit, cursor } = request.query
-    const { data, nextCursor } = page(await master.tenants.list(limit + 1, parseCursor(cursor)), limit)
+    const { data, nextCursor } = page(await master.tenants.list(limit + 1, parseCursor(cursor)), limit, (tenant) => tenant.keysetAt)
     return { data: data.map(show), next_cursor: nextCursor }
   })
 

@@ -1,6 +1,7 @@
 // How notes and categories are shown, and what a client may send for them.
 import { Type } from 'typebox'
-import type { Category, Note } from '../../tenant-database/schema.ts'
+import type { CategoryRow, NoteRow } from '../../tenant-database/schema.ts'
+import { isoMicros, isoMillis } from '../../timestamps.ts'
 import { ListQuery, Timestamp, Uuid } from './common.ts'
 
 const MAX_CONTENT = 100_000
@@ -14,15 +15,21 @@ export const NoteResponse = Type.Object({
   updated_at: Timestamp,
 })
 
-export function noteResponse (note: Note) {
+/** Rows come as PostgreSQL sends them (see rowsOf); their timestamps become ISO 8601 with milliseconds, as a Date writes them. */
+export function noteResponse (note: NoteRow) {
   return {
     id: note.id,
     title: note.title,
     content: note.content,
-    category_id: note.categoryId,
-    created_at: note.createdAt.toISOString(),
-    updated_at: note.updatedAt.toISOString(),
+    category_id: note.category_id,
+    created_at: isoMillis(note.created_at),
+    updated_at: isoMillis(note.updated_at),
   }
+}
+
+/** A row's keyset position (`Keyset.at`): its created_at with the microseconds a cursor keeps. */
+export function rowKeyset (row: NoteRow | CategoryRow): string {
+  return isoMicros(row.created_at)
 }
 
 // Null first: with type coercion on, ajv would otherwise turn a null into "" through the string branch.
@@ -39,6 +46,6 @@ export const CategoryResponse = Type.Object({ id: Uuid, name: Type.String(), cre
 export const CategoryWithNotes = Type.Object({ ...CategoryResponse.properties, notes: Type.Array(NoteResponse) })
 export const CategoryBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) })
 
-export function categoryResponse (category: Category) {
-  return { id: category.id, name: category.name, created_at: category.createdAt.toISOString(), updated_at: category.updatedAt.toISOString() }
+export function categoryResponse (category: CategoryRow) {
+  return { id: category.id, name: category.name, created_at: isoMillis(category.created_at), updated_at: isoMillis(category.updated_at) }
 }

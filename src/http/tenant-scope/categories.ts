@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { NotFoundError } from '../../errors.ts'
 import { page } from '../../pagination.ts'
 import { bearer, IdParams, List, ListQuery, parseCursor, problems, TENANT_ERRORS } from '../schemas/common.ts'
-import { CategoryBody, CategoryResponse, categoryResponse, CategoryWithNotes, noteResponse } from '../schemas/notes.ts'
+import { CategoryBody, CategoryResponse, categoryResponse, CategoryWithNotes, noteResponse, rowKeyset } from '../schemas/notes.ts'
 
 const NOTES_IN_CATEGORY = 100
 
@@ -15,7 +15,7 @@ const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, security: bearer, summary: 'List categories, newest first', querystring: ListQuery, response: { 200: List(CategoryResponse), ...problems(400, ...TENANT_ERRORS) } },
   }, async (request) => {
     const { limit, cursor } = request.query
-    const { data, nextCursor } = page(await request.tenantData.categories.list(limit + 1, parseCursor(cursor)), limit)
+    const { data, nextCursor } = page(await request.tenantData.categories.list(limit + 1, parseCursor(cursor)), limit, rowKeyset)
     return { data: data.map(categoryResponse), next_cursor: nextCursor }
   })
 

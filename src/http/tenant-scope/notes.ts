@@ -6,7 +6,7 @@ import { page } from '../../pagination.ts'
 import { FOREIGN_KEY_VIOLATION, sqlState } from '../../postgres-errors.ts'
 import type { TenantRepositories } from '../../tenant-database/repositories.ts'
 import { bearer, IdParams, List, parseCursor, problems, TENANT_ERRORS } from '../schemas/common.ts'
-import { CreateNote, NoteResponse, noteResponse, NotesQuery, UpdateNote } from '../schemas/notes.ts'
+import { CreateNote, NoteResponse, noteResponse, NotesQuery, rowKeyset, UpdateNote } from '../schemas/notes.ts'
 
 /** A category id from a client must name one of this tenant's categories. */
 async function assertCategory (data: TenantRepositories, categoryId: string | null | undefined): Promise<void> {
@@ -31,7 +31,8 @@ const noteRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, security: bearer, summary: 'List notes, newest first', querystring: NotesQuery, response: { 200: List(NoteResponse), ...problems(400, ...TENANT_ERRORS) } },
   }, async (request) => {
     const { limit, cursor, category_id: categoryId } = request.query
-    const { data, nextCursor } = page(await request.tenantData.notes.list(limit + 1, { after: parseCursor(cursor), categoryId }), limit)
+    const rows = await request.tenantData.notes.list(limit + 1, { after: parseCursor(cursor), categoryId })
+    const { data, nextCursor } = page(rows, limit, rowKeyset)
     return { data: data.map(noteResponse), next_cursor: nextCursor }
   })
 

@@ -29,7 +29,7 @@ const tenantUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, security: bearer, summary: 'Users of your tenant', querystring: ListQuery, response: { 200: List(UserResponse), ...problems(400, ...ERRORS) } },
   }, async (request) => {
     const { limit, cursor } = request.query
-    const { data, nextCursor } = page(await users.list(request.tenant.id, limit + 1, parseCursor(cursor)), limit)
+    const { data, nextCursor } = page(await users.list(request.tenant.id, limit + 1, parseCursor(cursor)), limit, (user) => user.keysetAt)
     return { data: data.map((user) => userResponse(user, request.tenant.slug)), next_cursor: nextCursor }
   })
 
