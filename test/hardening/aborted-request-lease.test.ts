@@ -22,7 +22,8 @@ async function sendRaw (port: number, tenant: TestTenant): Promise<Socket> {
 }
 
 t.test('aborted requests release their leases: a fourth tenant still gets a pool', async (t) => {
-  const app = await buildTestApp(t, { POOL_MAX_TENANTS: String(MAX_TENANTS), POOL_DRAIN_TIMEOUT_SECONDS: '1', RATE_LIMIT_MAX: '100000' })
+  // One connection per pool: no pool widens (and reopens) while its requests are held, so each holds its lease throughout.
+  const app = await buildTestApp(t, { POOL_MAX_TENANTS: String(MAX_TENANTS), POOL_MAX_CONNECTIONS_PER_TENANT: '1', POOL_DRAIN_TIMEOUT_SECONDS: '1', RATE_LIMIT_MAX: '100000' })
   const admin = await adminToken(app)
   const tenants: TestTenant[] = []
   for (let i = 0; i <= MAX_TENANTS; i++) tenants.push(await createTenant(app, admin))
