@@ -39,11 +39,14 @@ t.test('with Redis, two instances share one count', { skip: redisUrl === undefin
     t.same(codes, [200, 200, 200, 200, 429, 429])
   })
 
-  await t.test('failed logins for one email, from a new address each time, spread over both instances', async (t) => {
+  await t.test('failed logins to one account from one address, spread over both instances', async (t) => {
+    const address = `10.${randomBytes(3).join('.')}`
     const codes = []
-    for (const app of [first, second, first, second]) codes.push((await failedLogin(app, tenant.ownerEmail, tenant.slug)).statusCode)
+    for (const app of [first, second, first, second]) codes.push((await failedLogin(app, tenant.ownerEmail, tenant.slug, address)).statusCode)
     t.same(codes, [401, 401, 401, 429])
-    t.equal(await redis.get(`tenancy:rate-limit:login:email:${tenant.ownerEmail}`), '3', 'counted in Redis, under the namespace')
-    t.ok(await redis.pttl(`tenancy:rate-limit:login:email:${tenant.ownerEmail}`) > 0, 'and expiring with the window')
+    const account = `${tenant.slug}:${tenant.ownerEmail}`
+    t.equal(await redis.get(`tenancy:rate-limit:login:account-address:${account}:${address}`), '3', 'counted in Redis, under the namespace')
+    t.equal(await redis.get(`tenancy:rate-limit:login:account:${account}`), '3', 'the account-wide count is shared too')
+    t.ok(await redis.pttl(`tenancy:rate-limit:login:account-address:${account}:${address}`) > 0, 'and expiring with the window')
   })
 })
