@@ -5,7 +5,7 @@ import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { List, ListQuery } from '../src/http/schemas/common.ts'
 import { NoteResponse, noteResponse, rowKeyset } from '../src/http/schemas/notes.ts'
-import { page } from '../src/pagination.ts'
+import { pageOf } from '../src/pagination.ts'
 import { createNotesRepository } from '../src/tenant-database/notes-repository.ts'
 import * as tenantSchema from '../src/tenant-database/schema.ts'
 import { databaseUrl } from '../src/tenant-database/admin.ts'
@@ -32,7 +32,8 @@ export async function run (): Promise<void> {
     const plainNotes = createNotesRepository(plainDb)
     app.get('/bench/plain-notes', { schema: { querystring: ListQuery, response: { 200: List(NoteResponse) } } }, async (request) => {
       const { limit } = request.query as { limit: number }
-      const { data, nextCursor } = page(await plainNotes.list(limit + 1), limit, rowKeyset)
+      const { rows, more } = await plainNotes.list(limit)
+      const { data, nextCursor } = pageOf(rows, more, rowKeyset)
       return { data: data.map(noteResponse), next_cursor: nextCursor }
     })
     for (const tenant of tenants) {

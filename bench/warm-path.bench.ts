@@ -5,7 +5,7 @@ import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { List, ListQuery } from '../src/http/schemas/common.ts'
 import { NoteResponse, noteResponse, rowKeyset } from '../src/http/schemas/notes.ts'
-import { page } from '../src/pagination.ts'
+import { pageOf } from '../src/pagination.ts'
 import { createNotesRepository } from '../src/tenant-database/notes-repository.ts'
 import * as tenantSchema from '../src/tenant-database/schema.ts'
 import { tenantRoleName, tenantRolePassword } from '../src/tenant-database/identity.ts'
@@ -40,7 +40,8 @@ export async function run (): Promise<void> {
       schema: { querystring: ListQuery, response: { 200: List(NoteResponse) } },
     }, async (request) => {
       const { limit } = request.query as { limit: number }
-      const { data, nextCursor } = page(await staticNotes.list(limit + 1), limit, rowKeyset)
+      const { rows, more } = await staticNotes.list(limit)
+      const { data, nextCursor } = pageOf(rows, more, rowKeyset)
       return { data: data.map(noteResponse), next_cursor: nextCursor }
     })
     // Routes can be added until the app is ready, which the first inject makes it.

@@ -56,7 +56,11 @@ export interface Page<T> { data: T[], nextCursor: string | null }
 
 /** Given `limit + 1` rows, the page and the cursor of its last row when there are more; `at` gives a row's `Keyset.at`. */
 export function page<T extends { id: string }> (rows: T[], limit: number, at: (row: T) => string): Page<T> {
-  const data = rows.slice(0, limit)
+  return pageOf(rows.slice(0, limit), rows.length > limit, at)
+}
+
+/** A page whose end was decided elsewhere (e.g. by size), and the cursor of its last row when `more` follow. */
+export function pageOf<T extends { id: string }> (data: T[], more: boolean, at: (row: T) => string): Page<T> {
   const last = data[data.length - 1]
-  return { data, nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ at: at(last), id: last.id }) : null }
+  return { data, nextCursor: more && last !== undefined ? encodeCursor({ at: at(last), id: last.id }) : null }
 }

@@ -1,6 +1,6 @@
 // Notes in a tenant's own database, newest first, optionally by category. The repository is built once per pool
 // (repositories.ts), and each of its queries is prepared there once, on first use (src/prepared-queries.ts).
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, sql } from 'drizzle-orm'
 import type { TenantDb } from './repositories.ts'
 import { keyset, type Keyset } from '../pagination.ts'
 import { rowsOf } from '../prepared-queries.ts'
@@ -14,15 +14,53 @@ export interface NoteChanges {
 
 const CHANGEABLE = ['title', 'content', 'categoryId'] as const
 
+/**
+ * The most note text (titles and contents, in bytes as JSON writes them) one page carries: a page ends at `limit` notes or here,
+ * whichever comes first, so that a tenant with many large notes cannot make one response tens of megabytes. The first
+ * note of a page always comes, whatever its size: one note is at most about 600 KB (100,500 characters, 6 bytes each
+ * when escaped).
+ */
+export const PAGE_TEXT_BYTES = 1024 * 1024
+
+/** A page of notes, and whether more follow the last of them. */
+export interface NotePage { rows: NoteRow[], more: boolean }
+
 export function createNotesRepository (db: TenantDb) {
-  const listing = (name: string, byCategory: boolean, after: boolean) => rowsOf<NoteRow>(() => db.select().from(notes)
-    .where(and(
-      byCategory ? eq(notes.categoryId, sql.placeholder('categoryId')) : undefined,
-      after ? keyset.after(notes.createdAt, notes.id) : undefined,
-    ))
-    .orderBy(desc(notes.createdAt), desc(notes.id))
-    .limit(sql.placeholder('limit'))
-    .prepare(name))
+  // The newest `limit + 1` rows, numbered, with the running total of their text. A row fits while that total is within
+  // the budget (the first row always does); of the rest only the first is read, without its text, to tell there is more.
+  // Text is counted as JSON will write it: a control character is 1 byte stored and 6 escaped (\u0001).
+  const size = sql<number>`octet_length(to_json(${notes.title})::text) + coalesce(octet_length(to_json(${notes.content})::text), 0)`
+  const newestFirst = sql`order by ${notes.createdAt} desc, ${notes.id} desc`
+  const listing = (name: string, byCategory: boolean, after: boolean) => rowsOf<NoteRow & { fits: boolean }>(() => {
+    const newest = db.select({
+      ...getTableColumns(notes),
+      size: size.as('size'),
+      running: sql<number>`sum(${size}) over (${newestFirst} rows unbounded preceding)`.as('running'),
+      position: sql<number>`row_number() over (${newestFirst})`.as('position'),
+    }).from(notes)
+      .where(and(
+        byCategory ? eq(notes.categoryId, sql.placeholder('categoryId')) : undefined,
+        after ? keyset.after(notes.createdAt, notes.id) : undefined,
+      ))
+      .orderBy(desc(notes.createdAt), desc(notes.id))
+      .limit(sql.placeholder('limit'))
+      .as('newest')
+    const fits = sql`(${newest.position} = 1 or ${newest.running} <= ${sql.placeholder('budget')})`
+    // The row before this one fitted: it is the first, the second, or the total before it is within the budget.
+    const afterOneThatFits = sql`${newest.position} <= 2 or ${newest.running} - ${newest.size} <= ${sql.placeholder('budget')}`
+    return db.select({
+      id: newest.id,
+      title: sql<string>`case when ${fits} then ${newest.title} else '' end`.as('title'),
+      content: sql<string | null>`case when ${fits} then ${newest.content} end`.as('content'),
+      categoryId: newest.categoryId,
+      createdAt: newest.createdAt,
+      updatedAt: newest.updatedAt,
+      fits: sql<boolean>`${fits}`.as('fits'),
+    }).from(newest)
+      .where(afterOneThatFits)
+      .orderBy(desc(newest.createdAt), desc(newest.id))
+      .prepare(name)
+  })
   const list = listing('notes_list', false, false)
   const listAfter = listing('notes_list_after', false, true)
   const listInCategory = listing('notes_list_in_category', true, false)
@@ -42,14 +80,17 @@ export function createNotesRepository (db: TenantDb) {
   }
 
   return {
-    async list (limit: number, options: { after?: Keyset, categoryId?: string } = {}): Promise<NoteRow[]> {
+    /** The newest notes (after a position, in a category) up to `limit` of them and PAGE_TEXT_BYTES of their text. */
+    async list (limit: number, options: { after?: Keyset, categoryId?: string } = {}): Promise<NotePage> {
       const { after, categoryId } = options
-      if (categoryId === undefined) {
-        return after === undefined ? list({ limit }) : listAfter({ limit, afterAt: after.at, afterId: after.id })
-      }
-      return after === undefined
-        ? listInCategory({ limit, categoryId })
-        : listInCategoryAfter({ limit, categoryId, afterAt: after.at, afterId: after.id })
+      const values = { limit: limit + 1, budget: PAGE_TEXT_BYTES }
+      const rows = categoryId === undefined
+        ? await (after === undefined ? list(values) : listAfter({ ...values, afterAt: after.at, afterId: after.id }))
+        : await (after === undefined
+          ? listInCategory({ ...values, categoryId })
+          : listInCategoryAfter({ ...values, categoryId, afterAt: after.at, afterId: after.id }))
+      const page = rows.slice(0, limit).filter((row) => row.fits)
+      return { rows: page, more: rows.length > page.length }
     },
     async find (id: string): Promise<NoteRow | undefined> {
       const [row] = await find({ id })

@@ -27,13 +27,13 @@ const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/:id', {
-    schema: { tags, security: bearer, summary: `A category with its ${NOTES_IN_CATEGORY} newest notes`, params: IdParams, response: { 200: CategoryWithNotes, ...problems(400, ...TENANT_ERRORS) } },
+    schema: { tags, security: bearer, summary: `A category with its ${NOTES_IN_CATEGORY} newest notes, up to 1 MiB of their text`, params: IdParams, response: { 200: CategoryWithNotes, ...problems(400, ...TENANT_ERRORS) } },
   }, async (request) => {
     const { categories, notes } = request.tenantData
     const category = await categories.find(request.params.id)
     if (category === undefined) throw new NotFoundError('Category')
     const newest = await notes.list(NOTES_IN_CATEGORY, { categoryId: category.id })
-    return { ...categoryResponse(category), notes: newest.map(noteResponse) }
+    return { ...categoryResponse(category), notes: newest.rows.map(noteResponse) }
   })
 
   app.patch('/:id', {

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { BadRequestError, NotFoundError } from '../../errors.ts'
-import { page } from '../../pagination.ts'
+import { pageOf } from '../../pagination.ts'
 import { FOREIGN_KEY_VIOLATION, sqlState } from '../../postgres-errors.ts'
 import type { TenantRepositories } from '../../tenant-database/repositories.ts'
 import { bearer, IdParams, List, parseCursor, problems, TENANT_ERRORS } from '../schemas/common.ts'
@@ -28,11 +28,11 @@ const noteRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['notes']
 
   app.get('/', {
-    schema: { tags, security: bearer, summary: 'List notes, newest first', querystring: NotesQuery, response: { 200: List(NoteResponse), ...problems(400, ...TENANT_ERRORS) } },
+    schema: { tags, security: bearer, summary: 'List notes, newest first; a page ends at `limit` notes or 1 MiB of their text', querystring: NotesQuery, response: { 200: List(NoteResponse), ...problems(400, ...TENANT_ERRORS) } },
   }, async (request) => {
     const { limit, cursor, category_id: categoryId } = request.query
-    const rows = await request.tenantData.notes.list(limit + 1, { after: parseCursor(cursor), categoryId })
-    const { data, nextCursor } = page(rows, limit, rowKeyset)
+    const { rows, more } = await request.tenantData.notes.list(limit, { after: parseCursor(cursor), categoryId })
+    const { data, nextCursor } = pageOf(rows, more, rowKeyset)
     return { data: data.map(noteResponse), next_cursor: nextCursor }
   })
 
