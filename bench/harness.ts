@@ -56,7 +56,11 @@ export function benchConfig (masterUrl: string, env: Record<string, string> = {}
   return { ...config, databaseUrl: masterUrl, jwtSecret: randomBytes(32).toString('hex'), tenantDbSecret: randomBytes(32).toString('hex') }
 }
 
-export async function benchApp (masterUrl: string, env: Record<string, string> = {}, options: RuntimeOptions = {}): Promise<FastifyInstance> {
+export async function benchApp (
+  masterUrl: string,
+  env: Record<string, string> = {},
+  options: RuntimeOptions = {},
+): Promise<FastifyInstance> {
   return benchAppWith(benchConfig(masterUrl, env), options)
 }
 
@@ -76,10 +80,13 @@ export async function adminToken (app: FastifyInstance): Promise<string> {
   return response.json().access_token as string
 }
 
+/** A provisioned bench tenant: its slug and its owner's access token. */
+export interface BenchTenant { slug: string, token: string }
+
 /** Provisions `count` tenants, `concurrency` at a time; returns their slugs and owners' access tokens. */
-export async function provisionTenants (app: FastifyInstance, count: number, concurrency = 4): Promise<Array<{ slug: string, token: string }>> {
+export async function provisionTenants (app: FastifyInstance, count: number, concurrency = 4): Promise<BenchTenant[]> {
   const slugs = Array.from({ length: count }, (_, i) => `bench_${i.toString().padStart(4, '0')}`)
-  const tenants: Array<{ slug: string, token: string }> = []
+  const tenants: BenchTenant[] = []
   let next = 0
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < slugs.length) {
@@ -97,7 +104,11 @@ export async function provisionTenants (app: FastifyInstance, count: number, con
  * Vacuuming the catalogs deletes each database's relation cache file (pg_internal.init), which its next backend
  * rebuilds (about 2 ms here); a database in use has one, so by default each gets that next connection now.
  */
-export async function analyzeTenants (server: BenchServer, slugs: string[], options: { rebuildRelationCache?: boolean } = {}): Promise<void> {
+export async function analyzeTenants (
+  server: BenchServer,
+  slugs: string[],
+  options: { rebuildRelationCache?: boolean } = {},
+): Promise<void> {
   const once = async (slug: string, statement: string) => {
     const sql = postgres(server.server.url(tenantDatabaseName(slug)), { max: 1, onnotice: () => {} })
     try {

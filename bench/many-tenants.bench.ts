@@ -21,7 +21,10 @@ interface Strategy {
 
 export async function run (): Promise<void> {
   const server = await startServer({ max_connections: 100 })
-  const app = await benchApp(server.masterUrl, { POOL_MAX_TENANTS: String(MAX_TENANTS), POOL_MAX_CONNECTIONS_PER_TENANT: String(PER_TENANT) })
+  const app = await benchApp(server.masterUrl, {
+    POOL_MAX_TENANTS: String(MAX_TENANTS),
+    POOL_MAX_CONNECTIONS_PER_TENANT: String(PER_TENANT),
+  })
   try {
     const slugs = (await provisionTenants(app, TENANTS)).map((tenant) => tenant.slug)
     await analyzeTenants(server, slugs)

@@ -24,7 +24,9 @@ export async function run (): Promise<void> {
       await reset()
       const started = performance.now()
       let failed = 0
-      await pLimit(concurrency).map(slugs, async (slug) => { await app.runtime.migrator.migrate({ slug, serverId: app.runtime.servers.default().id }).catch(() => { failed++ }) })
+      await pLimit(concurrency).map(slugs, async (slug) => {
+        await app.runtime.migrator.migrate({ slug, serverId: app.runtime.servers.default().id }).catch(() => { failed++ })
+      })
       const seconds = (performance.now() - started) / 1000
       rows.push({ concurrency, seconds: round(seconds, 2), 'tenants/s': round(TENANTS / seconds, 1), failed })
     }

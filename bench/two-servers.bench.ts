@@ -57,7 +57,11 @@ export async function run (): Promise<void> {
     const single: Array<{ rps: number, errors: number, p99: number }> = []
     for (let round = 0; round < ROUNDS; round++) {
       const both = await Promise.all(addresses.map((address) => load(address, tenants, CONNECTIONS / 2)))
-      spread.push({ rps: both.reduce((n, r) => n + r.rps, 0), errors: both.reduce((n, r) => n + r.errors, 0), p99: Math.max(...both.map((r) => r.p99)) })
+      spread.push({
+        rps: both.reduce((n, r) => n + r.rps, 0),
+        errors: both.reduce((n, r) => n + r.errors, 0),
+        p99: Math.max(...both.map((r) => r.p99)),
+      })
       single.push(await load(addresses[0] as string, tenants.filter((tenant) => tenant.server === 'default'), CONNECTIONS))
     }
     sampling = false

@@ -28,7 +28,15 @@ export async function run (): Promise<void> {
     // The baseline: the same handler, schema, JWT check and tenant status look-up, on a pool opened once for this
     // one database. What differs is exactly the TenantConnectionManager (lease, LRU, release).
     const location = await app.runtime.directory.lookup(tenant.slug)
-    staticSql = postgres({ host: location?.host, port: location?.port, database: location?.databaseName, username: tenantRoleName(tenant.slug), password: tenantRolePassword(app.config.tenantDbSecret, tenant.slug), max: POOL, onnotice: () => {} })
+    staticSql = postgres({
+      host: location?.host,
+      port: location?.port,
+      database: location?.databaseName,
+      username: tenantRoleName(tenant.slug),
+      password: tenantRolePassword(app.config.tenantDbSecret, tenant.slug),
+      max: POOL,
+      onnotice: () => {},
+    })
     const staticDb = drizzle(staticSql, { schema: tenantSchema })
     // Built once, as the product builds a pool's repositories: its queries are prepared on first use.
     const staticNotes = createNotesRepository(staticDb)

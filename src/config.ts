@@ -163,7 +163,12 @@ function validate (env: NodeJS.ProcessEnv): RawEnv {
   }
 }
 
-interface AjvIssue { instancePath?: string, message?: string, params?: { missingProperty?: string, allowedValues?: unknown[] }, keyword?: string }
+interface AjvIssue {
+  instancePath?: string
+  message?: string
+  params?: { missingProperty?: string, allowedValues?: unknown[] }
+  keyword?: string
+}
 
 /** One line naming the first offending variable and the rule it breaks; never its value, which may be a secret. */
 function describe (error: unknown): string {

@@ -1,4 +1,4 @@
-// As root, the embedded PostgreSQL runs as the user `postgres` (PostgreSQL refuses root): the files it needs must be where that user can reach.
+// As root, the embedded PostgreSQL runs as the user `postgres` (it refuses root): the files it needs must be where that user can reach.
 import { execFile } from 'node:child_process'
 import { access, chmod, cp, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'

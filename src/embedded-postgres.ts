@@ -139,7 +139,10 @@ class PostgresServer extends EmbeddedPostgres {
  * Reads the child's output until `done` says it succeeded or the child ends (or cannot be spawned); what it wrote
  * comes back for the error message.
  */
-async function outcome (child: ChildProcess, done: (output: string, code?: number | null) => boolean): Promise<{ ok: boolean, output: string }> {
+async function outcome (
+  child: ChildProcess,
+  done: (output: string, code?: number | null) => boolean,
+): Promise<{ ok: boolean, output: string }> {
   let output = ''
   return new Promise((resolve) => {
     const read = (chunk: Buffer): void => {
@@ -198,7 +201,9 @@ export interface EmbeddedMaster {
 export async function openEmbeddedMaster (options: { dataDir: string, port: number, reuseRunning: boolean }): Promise<EmbeddedMaster> {
   const { embeddedPostgresPassword: password } = await loadStoredSecrets(options.dataDir)
   const url = (database: string) => `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`
-  if (options.reuseRunning && await answers(url(EMBEDDED_MASTER_DATABASE))) return { masterUrl: url(EMBEDDED_MASTER_DATABASE), server: undefined }
+  if (options.reuseRunning && await answers(url(EMBEDDED_MASTER_DATABASE))) {
+    return { masterUrl: url(EMBEDDED_MASTER_DATABASE), server: undefined }
+  }
   // Room for the default pool budget (50 pools x 2) plus the master pool and an operator's sessions.
   const server = await startEmbeddedPostgres({ dataDir: join(options.dataDir, 'postgres'), port: options.port, password, settings: { max_connections: 200 } })
   try {

@@ -52,7 +52,11 @@ export type Runtime = Awaited<ReturnType<typeof createRuntime>>
  */
 export async function startRuntime (config: ResolvedConfig, options: RuntimeOptions & { reuseEmbedded?: boolean } = {}): Promise<Runtime> {
   if (config.databaseUrl !== undefined) return createRuntime({ ...config, databaseUrl: config.databaseUrl }, options)
-  const embedded = await openEmbeddedMaster({ dataDir: config.dataDir, port: config.embeddedPostgresPort, reuseRunning: options.reuseEmbedded === true })
+  const embedded = await openEmbeddedMaster({
+    dataDir: config.dataDir,
+    port: config.embeddedPostgresPort,
+    reuseRunning: options.reuseEmbedded === true,
+  })
   try {
     const runtime = await createRuntime({ ...config, databaseUrl: embedded.masterUrl }, options)
     if (embedded.server !== undefined) options.log?.info({ port: config.embeddedPostgresPort, dataDir: config.dataDir }, 'using the embedded PostgreSQL')
@@ -86,7 +90,13 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
     await closeToPublic(master.sql, log, [database?.name as string, ...SERVER_DATABASES])
     const mark = await installationMark(master.sql)
     await ensureDefaultServer(master.db, adminUrl)
-    const servers = await createServerRegistry({ servers: master.servers, tenantDbSecret: config.tenantDbSecret, defaultAdminUrl: adminUrl, useTemplate: options.useTemplate !== false, log })
+    const servers = await createServerRegistry({
+      servers: master.servers,
+      tenantDbSecret: config.tenantDbSecret,
+      defaultAdminUrl: adminUrl,
+      useTemplate: options.useTemplate !== false,
+      log,
+    })
     closing.unshift(() => servers.close())
     const templates = templateKeeper(log)
     await templates.ensure(servers.default())
@@ -95,7 +105,9 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
     await servers.survey(servers.default())
 
     // A process that serves (not a CLI command) registers, so that what all instances share counts it.
-    const instance = options.listen === false ? undefined : await registerInstance(master.sql, () => { void servers.survey().then(applyShares) })
+    const instance = options.listen === false
+      ? undefined
+      : await registerInstance(master.sql, () => { void servers.survey().then(applyShares) })
     if (instance !== undefined) closing.unshift(() => instance.close())
     const othersLive = instance === undefined ? await liveInstances(master.sql) : 0
     const live = () => instance?.live() ?? othersLive
@@ -109,8 +121,10 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
       connectTimeoutSeconds: Math.min(config.pool.connectTimeoutSeconds, config.requestTimeoutMs / 1000),
     })
     /** This instance's pools on a server: its share of the server's budget, in pools as wide as a busy tenant's. */
-    const slotsOn = (server: ServerHandle) =>
-      Math.floor(servers.budget(server, MASTER_CONNECTIONS_PER_INSTANCE, live()) / Math.max(1, live()) / config.pool.maxConnectionsPerTenant)
+    const slotsOn = (server: ServerHandle) => {
+      const share = servers.budget(server, MASTER_CONNECTIONS_PER_INSTANCE, live()) / Math.max(1, live())
+      return Math.floor(share / config.pool.maxConnectionsPerTenant)
+    }
     const pools = new ServerPools((serverId) => new TenantConnectionManager({
       ...config.pool,
       slots: Math.max(1, slotsOn(servers.get(serverId))),
@@ -121,7 +135,13 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
           await migrator.migrate(tenant)
           directory.invalidate(slug)
         }
-        return { host: tenant.host, port: tenant.port, database: tenant.databaseName, username: tenantRoleName(slug), password: tenantRolePassword(config.tenantDbSecret, slug) }
+        return {
+          host: tenant.host,
+          port: tenant.port,
+          database: tenant.databaseName,
+          username: tenantRoleName(slug),
+          password: tenantRolePassword(config.tenantDbSecret, slug),
+        }
       },
       connect,
       observer: { opened: (_slug, seconds) => { metrics.poolOpenSeconds.observe(seconds) } },
@@ -143,7 +163,13 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
 
     const connectionLimit = () => tenantConnectionLimit(config.pool.maxConnectionsPerTenant, live())
     const lifecycle = createTenantLifecycle({
-      withTenantLock: tenantLocks({ sql: lifecycleSql, connections: LIFECYCLE_POOL_SIZE, mark, tenantDbSecret: config.tenantDbSecret, connectionLimit }),
+      withTenantLock: tenantLocks({
+        sql: lifecycleSql,
+        connections: LIFECYCLE_POOL_SIZE,
+        mark,
+        tenantDbSecret: config.tenantDbSecret,
+        connectionLimit,
+      }),
       reconcile: (raiseOnly) => reconcileConnectionLimits(servers, master.tenants, connectionLimit(), raiseOnly),
       tenants: master.tenants,
       servers,
@@ -175,7 +201,23 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
       log,
     })
 
-    return { config, log, metrics, master, servers, serverAdmin, templates, directory, connections: pools, migrator, lifecycle, events, mark, live, close }
+    return {
+      config,
+      log,
+      metrics,
+      master,
+      servers,
+      serverAdmin,
+      templates,
+      directory,
+      connections: pools,
+      migrator,
+      lifecycle,
+      events,
+      mark,
+      live,
+      close,
+    }
   } catch (error) {
     await close()
     throw error

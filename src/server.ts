@@ -2,7 +2,7 @@
 // serve it over HTTP, and shut down gracefully.
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
-import { bootstrapPlatformAdmin } from './auth/bootstrap-admin.ts'
+import { bootstrapPlatformAdmin, type AdminCredentials } from './auth/bootstrap-admin.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { EmbeddedPostgresError, leaveSignalsToCaller } from './embedded-postgres.ts'
 import { StartupError } from './errors.ts'
@@ -39,7 +39,7 @@ async function main (): Promise<void> {
 }
 
 /** With the embedded default and no ADMIN_* variables, a platform admin is made with a password shown once. */
-async function announceAdmin (runtime: Runtime, log: Logger, embeddedDefault: boolean, admin: { email?: string, password?: string }): Promise<void> {
+async function announceAdmin (runtime: Runtime, log: Logger, embeddedDefault: boolean, admin: AdminCredentials): Promise<void> {
   // On a server of your own, no password is invented: ADMIN_EMAIL and ADMIN_PASSWORD create the first admin.
   if (admin.password === undefined && !embeddedDefault) return
   const created = await bootstrapPlatformAdmin(runtime.master.users, admin)

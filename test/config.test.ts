@@ -8,7 +8,13 @@ t.test('defaults give a runnable development configuration', async (t) => {
   t.equal(config.port, 3000)
   t.equal(config.host, '0.0.0.0')
   t.equal(config.databaseUrl, undefined, 'no DATABASE_URL means the embedded server')
-  t.same(config.pool, { maxTenants: 50, maxConnectionsPerTenant: 2, idleTimeoutSeconds: 30, connectTimeoutSeconds: 5, drainTimeoutSeconds: 10 })
+  t.same(config.pool, {
+    maxTenants: 50,
+    maxConnectionsPerTenant: 2,
+    idleTimeoutSeconds: 30,
+    connectTimeoutSeconds: 5,
+    drainTimeoutSeconds: 10,
+  })
   t.same(config.rateLimit, { max: 1000, windowMs: 60_000 })
   t.same(config.loginRateLimit, { max: 10, windowMs: 15 * 60_000 })
 })

@@ -9,7 +9,10 @@ export interface BootstrapResult {
   generatedPassword?: string
 }
 
-export async function bootstrapPlatformAdmin (users: UsersRepository, admin: { email?: string, password?: string }): Promise<BootstrapResult | undefined> {
+/** ADMIN_EMAIL and ADMIN_PASSWORD, when given. */
+export interface AdminCredentials { email?: string, password?: string }
+
+export async function bootstrapPlatformAdmin (users: UsersRepository, admin: AdminCredentials): Promise<BootstrapResult | undefined> {
   if ((await users.countWithRole(null, 'platform_admin')) > 0) return undefined
   const email = admin.email ?? 'admin@localhost'
   const generatedPassword = admin.password === undefined ? randomBytes(18).toString('base64url') : undefined

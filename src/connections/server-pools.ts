@@ -55,7 +55,19 @@ export class ServerPools {
 
   /** Every server's figures added up. */
   stats (): ConnectionManagerStats {
-    const total: ConnectionManagerStats = { openPools: 0, opening: 0, draining: 0, leases: 0, hits: 0, misses: 0, evictions: 0, openFailures: 0, maxTenants: 0, maxConnectionsPerTenant: 0, connectionBudget: 0 }
+    const total: ConnectionManagerStats = {
+      openPools: 0,
+      opening: 0,
+      draining: 0,
+      leases: 0,
+      hits: 0,
+      misses: 0,
+      evictions: 0,
+      openFailures: 0,
+      maxTenants: 0,
+      maxConnectionsPerTenant: 0,
+      connectionBudget: 0,
+    }
     for (const stats of this.#managers.values()) {
       const figures = stats.stats()
       for (const key of Object.keys(total) as Array<keyof ConnectionManagerStats>) total[key] = key === 'maxConnectionsPerTenant' ? Math.max(total[key], figures[key]) : total[key] + figures[key]

@@ -228,7 +228,10 @@ export class TenantConnectionManager {
   /** Closes the idle pools the policy picks for queued opens and the spare slots. */
   #evictIdle (): void {
     const pressure = { waiting: this.#slots.waiting, free: this.#slots.free, draining: this.#draining.size, stalled: this.#slots.stalled }
-    const pools = () => Array.from(this.#pools.rentries() as Generator<[string, PoolEntry]>, ([slug, entry]) => ({ slug, idle: entry.leases === 0 }))
+    const pools = () => Array.from(
+      this.#pools.rentries() as Generator<[string, PoolEntry]>,
+      ([slug, entry]) => ({ slug, idle: entry.leases === 0 }),
+    )
     for (const slug of this.#policy.toClose(pressure, pools)) this.#pools.delete(slug)
   }
 

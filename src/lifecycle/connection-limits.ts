@@ -26,7 +26,8 @@ export async function reconcileConnectionLimits (servers: ServerRegistry, tenant
   const result: Reconciled = { changed: 0, failed: [] }
   const serving = await tenants.listByStatus(['active', 'suspended'])
   for (const server of servers.all()) {
-    const byRole = new Map(serving.filter((tenant) => tenant.serverId === server.id).map((tenant) => [tenantRoleName(tenant.slug), tenant.slug]))
+    const onServer = serving.filter((tenant) => tenant.serverId === server.id)
+    const byRole = new Map(onServer.map((tenant) => [tenantRoleName(tenant.slug), tenant.slug]))
     if (byRole.size === 0) continue
     const sql = server.admin()
     try {

@@ -78,7 +78,8 @@ export function createProvisioner (options: ProvisionerOptions) {
       if (existing !== undefined && existing.status !== 'provisioning') throw new SlugTakenError()
       // We hold the lock, so a `provisioning` row belongs to an attempt that died: clear it and start again.
       if (existing !== undefined) await discard(session, existing, claimed(existing))
-      const { tenant, server } = await reserveOnServer(session, servers, { slug, name: request.name, databaseName: tenantDatabaseName(slug) }, request.server)
+      const values = { slug, name: request.name, databaseName: tenantDatabaseName(slug) }
+      const { tenant, server } = await reserveOnServer(session, servers, values, request.server)
       const cloned = await options.ensureTemplate(server)
       const admin = await session.adminOn(server)
       const template = cloned ? server.template : undefined

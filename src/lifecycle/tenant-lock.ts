@@ -33,7 +33,12 @@ export interface TenantLockOptions {
 }
 
 /** `deadline` (performance.now() ms) bounds the waits for a turn and for connections, not the change itself. */
-export type WithTenantLock = <T>(slug: string, busy: () => Error, fn: (session: TenantSession) => Promise<T>, deadline?: number) => Promise<T>
+export type WithTenantLock = <T>(
+  slug: string,
+  busy: () => Error,
+  fn: (session: TenantSession) => Promise<T>,
+  deadline?: number,
+) => Promise<T>
 
 export function tenantLocks (options: TenantLockOptions): WithTenantLock {
   // One change per connection of the lifecycle's pool; the rest queue, each until its own deadline.
@@ -67,7 +72,12 @@ export function tenantLocks (options: TenantLockOptions): WithTenantLock {
           held.unshift(() => { turns.release() })
           const reserved = await server.admin().reserve()
           held.unshift(() => { reserved.release() })
-          const admin = createTenantDatabaseAdmin({ ...options, sql: reserved, adminUrl: server.adminUrl, connectionLimit: options.connectionLimit() })
+          const admin = createTenantDatabaseAdmin({
+            ...options,
+            sql: reserved,
+            adminUrl: server.adminUrl,
+            connectionLimit: options.connectionLimit(),
+          })
           admins.set(server.id, admin)
           return admin
         }

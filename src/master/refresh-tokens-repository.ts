@@ -76,7 +76,8 @@ export function createRefreshTokensRepository (db: MasterDb, ttlDays: number) {
 
     /** Logout: ends the token's whole family (that login, on every device it was refreshed to). */
     async revokeFamilyOf (token: string): Promise<void> {
-      const [row] = await db.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, hashToken(token)))
+      const [row] = await db.select({ familyId: refreshTokens.familyId }).from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, hashToken(token)))
       if (row === undefined) return
       await db.update(refreshTokens).set({ revokedAt: sql`now()` }).where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)))
     },

@@ -14,6 +14,15 @@ export interface ServerChanges {
   connectionBudget?: number | null
 }
 
+export interface NewServer {
+  name: string
+  host: string
+  port: number
+  adminUrlEncrypted: string
+  maxTenants?: number | null
+  connectionBudget?: number | null
+}
+
 export function createServersRepository (db: MasterDb) {
   return {
     async list (): Promise<DatabaseServer[]> {
@@ -32,7 +41,7 @@ export function createServersRepository (db: MasterDb) {
     },
 
     /** Undefined when the name is taken. */
-    async add (values: { name: string, host: string, port: number, adminUrlEncrypted: string, maxTenants?: number | null, connectionBudget?: number | null }): Promise<DatabaseServer | undefined> {
+    async add (values: NewServer): Promise<DatabaseServer | undefined> {
       try {
         const [row] = await db.insert(databaseServers).values(values).returning()
         return row

@@ -20,6 +20,14 @@ export interface LoginTenant {
   status: TenantStatus
 }
 
+export interface NewUser {
+  tenantId: string | null
+  email: string
+  name?: string | null
+  passwordHash: string
+  role: UserRole
+}
+
 export interface UserChanges {
   name?: string | null
   passwordHash?: string
@@ -109,7 +117,7 @@ export function createUsersRepository (db: MasterDb) {
     },
 
     /** Undefined when the email is already taken in that scope. */
-    async create (values: { tenantId: string | null, email: string, name?: string | null, passwordHash: string, role: UserRole }): Promise<User | undefined> {
+    async create (values: NewUser): Promise<User | undefined> {
       try {
         const [row] = await db.insert(users).values({ ...values, email: values.email.toLowerCase() }).returning()
         return row
@@ -125,7 +133,12 @@ export function createUsersRepository (db: MasterDb) {
      * refresh tokens are revoked. An owner stops being one only while another remains: the tenant's row is locked for
      * the check, so two owners demoting each other at once cannot both succeed.
      */
-    async update (tenantId: string | null, id: string, changes: UserChanges, guard: (target: User) => void = () => {}): Promise<User | undefined> {
+    async update (
+      tenantId: string | null,
+      id: string,
+      changes: UserChanges,
+      guard: (target: User) => void = () => {},
+    ): Promise<User | undefined> {
       return db.transaction(async (tx) => {
         const target = await lockForChange(tx, tenantId, id)
         if (target === undefined) return undefined

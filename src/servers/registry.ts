@@ -135,5 +135,13 @@ export async function createServerRegistry (options: ServerRegistryOptions) {
 }
 
 function fields (row: DatabaseServer) {
-  return { id: row.id, name: row.name, host: row.host, port: row.port, status: row.status, maxTenants: row.maxTenants, connectionBudget: row.connectionBudget }
+  return {
+    id: row.id,
+    name: row.name,
+    host: row.host,
+    port: row.port,
+    status: row.status,
+    maxTenants: row.maxTenants,
+    connectionBudget: row.connectionBudget,
+  }
 }

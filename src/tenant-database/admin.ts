@@ -29,7 +29,12 @@ export function createTenantDatabaseAdmin (options: TenantDatabaseAdminOptions) 
 
   /** A short-lived single-connection admin client inside one database, closed when `fn` settles. */
   async function withDatabase<T> (database: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
-    const client = postgres(urlFor(database), { max: 1, onnotice: () => {}, connect_timeout: 10, connection: { search_path: ADMIN_SEARCH_PATH } })
+    const client = postgres(urlFor(database), {
+      max: 1,
+      onnotice: () => {},
+      connect_timeout: 10,
+      connection: { search_path: ADMIN_SEARCH_PATH },
+    })
     try {
       return await fn(client)
     } finally {

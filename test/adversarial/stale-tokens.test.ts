@@ -50,7 +50,14 @@ function payloadFor (route: TenantRoute, categoryId: string): object | undefined
 /** Reads first, then writes, deletions last: every route meets the rows while they still exist. */
 const ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
 
-async function sweep (t: Test, app: TestApp, routes: TenantRoute[], token: string, ids: { category: string, all: string[] }, allowed: number[]) {
+async function sweep (
+  t: Test,
+  app: TestApp,
+  routes: TenantRoute[],
+  token: string,
+  ids: { category: string, all: string[] },
+  allowed: number[],
+) {
   let requests = 0
   for (const route of [...routes].sort((x, y) => ORDER.indexOf(x.method) - ORDER.indexOf(y.method))) {
     const payload = payloadFor(route, ids.category)

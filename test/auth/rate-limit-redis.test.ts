@@ -42,7 +42,9 @@ t.test('with Redis, two instances share one count', { skip: redisUrl === undefin
   await t.test('failed logins to one account from one address, spread over both instances', async (t) => {
     const address = `10.${randomBytes(3).join('.')}`
     const codes = []
-    for (const app of [first, second, first, second]) codes.push((await failedLogin(app, tenant.ownerEmail, tenant.slug, address)).statusCode)
+    for (const app of [first, second, first, second]) {
+      codes.push((await failedLogin(app, tenant.ownerEmail, tenant.slug, address)).statusCode)
+    }
     t.same(codes, [401, 401, 401, 429])
     const account = `${tenant.slug}:${tenant.ownerEmail}`
     t.equal(await redis.get(`tenancy:rate-limit:login:account-address:${account}:${address}`), '3', 'counted in Redis, under the namespace')

@@ -9,7 +9,9 @@ import { adminToken, bearer, buildTestApp, createTenant, type TestApp } from '..
 import { eventually } from '../helpers/tenant-databases.ts'
 import { databaseUrl, withAdmin } from '../helpers/database.ts'
 
-function cli (app: TestApp, args: string[], env: Record<string, string> = {}, node: string[] = []): Promise<{ code: number | null, stdout: string, stderr: string }> {
+interface CliResult { code: number | null, stdout: string, stderr: string }
+
+function cli (app: TestApp, args: string[], env: Record<string, string> = {}, node: string[] = []): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...node, 'src/cli/main.ts', ...args], {
       env: {

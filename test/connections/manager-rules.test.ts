@@ -127,7 +127,8 @@ t.test('any interleaving of leases, releases and evictions keeps the budget and 
     fc.record({ kind: fc.constant('release' as const), index: fc.nat() }),
     fc.record({ kind: fc.constant('evict' as const), tenant: fc.integer({ min: 0, max: 7 }) }),
   )
-  await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 4 }), async (steps, maxTenants) => {
+  const sequences = fc.array(step, { minLength: 1, maxLength: 60 })
+  await fc.assert(fc.asyncProperty(sequences, fc.integer({ min: 1, max: 4 }), async (steps, maxTenants) => {
     const { pools, connect, live } = fakes()
     const manager = managerWith(connect, { maxTenants, keptPoolPatienceMs: 10 })
     const held: Array<{ release (): void, connection: TenantConnection }> = []

@@ -51,6 +51,7 @@ t.test('aborted requests release their leases: a fourth tenant still gets a pool
   t.ok(answer.answered, `a request for a fourth tenant answers within ${DEADLINE_MS} ms (waited ${answer.ms} ms)`)
   if (answer.answered) t.equal(answer.value.statusCode, 200, 'and it is a 200')
 
-  const leases = await eventually(async () => app.runtime.connections.stats().leases === 0, 5_000).then(() => 0, () => app.runtime.connections.stats().leases)
+  const leases = await eventually(async () => app.runtime.connections.stats().leases === 0, 5_000)
+    .then(() => 0, () => app.runtime.connections.stats().leases)
   t.equal(leases, 0, 'no lease is left behind by the aborted requests')
 })

@@ -1,11 +1,16 @@
-// Proves the CLI refuses bad tenant input in one line, keeps --json output parseable, reports bad options without a stack, and gives up on a silent server.
+// Proves the CLI refuses bad tenant input in one line, keeps --json parseable, reports bad options stack-free, gives up on a silent server.
 import t from 'tap'
 import { adminToken, buildTestApp, createTenant, randomSlug, type TestApp } from '../helpers/app.ts'
 import { startSilentServer } from '../helpers/net.ts'
 import { runCli } from '../helpers/spawn.ts'
 
 function envFor (app: TestApp, extra: Record<string, string> = {}) {
-  return { DATABASE_URL: app.config.databaseUrl as string, TENANT_DB_SECRET: app.config.tenantDbSecret, JWT_SECRET: app.config.jwtSecret, ...extra }
+  return {
+    DATABASE_URL: app.config.databaseUrl as string,
+    TENANT_DB_SECRET: app.config.tenantDbSecret,
+    JWT_SECRET: app.config.jwtSecret,
+    ...extra,
+  }
 }
 
 const oneLine = (text: string) => text.trim() !== '' && !text.trim().includes('\n')

@@ -1,4 +1,4 @@
-// Proves configuration values that pass today but silently disable a feature (or overflow a timer) are refused in one line, never echoing a secret.
+// Proves settings that once passed but silently disable a feature (or overflow a timer) are refused in one line, never echoing a secret.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

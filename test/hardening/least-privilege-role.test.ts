@@ -1,4 +1,4 @@
-// Proves the documented least-privilege role (CREATEDB CREATEROLE, not superuser) can provision, and that one without CREATEDB is refused at start-up.
+// Proves the documented least-privilege role (CREATEDB CREATEROLE, not superuser) provisions; one without CREATEDB is refused at start-up.
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { buildApp } from '../../src/http/app.ts'

@@ -1,4 +1,4 @@
-// Proves a client cannot choose its request id, X-Tenant must match the token on /users/me, and another instance's suspend/delete is seen within 1 s.
+// Proves clients cannot pick request ids, X-Tenant must match the token on /users/me, and another instance's suspend/delete is seen in 1 s.
 import { Writable } from 'node:stream'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'

@@ -52,8 +52,12 @@ export async function buildTestApp (
 }
 
 /** Another instance on the same master database as `app` (its configuration, or changed by `env`): a second process. */
-export async function buildAnotherApp (t: Teardown, app: FastifyInstance, env: Record<string, string> = {}, options: RuntimeOptions = {}): Promise<TestApp> {
-  const config = Object.keys(env).length === 0 ? app.config : { ...testConfig(app.config.databaseUrl, env), jwtSecret: app.config.jwtSecret, tenantDbSecret: app.config.tenantDbSecret }
+export async function buildAnotherApp (
+  t: Teardown, app: FastifyInstance, env: Record<string, string> = {}, options: RuntimeOptions = {},
+): Promise<TestApp> {
+  const config = Object.keys(env).length === 0
+    ? app.config
+    : { ...testConfig(app.config.databaseUrl, env), jwtSecret: app.config.jwtSecret, tenantDbSecret: app.config.tenantDbSecret }
   const runtime = await createRuntime(config, options)
   t.teardown(() => runtime.close())
   const another = await buildApp(runtime, { logger: false })

@@ -17,7 +17,8 @@ export async function anotherInstance (
   url: string = first.config.databaseUrl,
   options: RuntimeOptions = {},
 ): Promise<FastifyInstance> {
-  const runtime = await createRuntime({ ...testConfig(url, env), jwtSecret: first.config.jwtSecret, tenantDbSecret: first.config.tenantDbSecret }, options)
+  const config = { ...testConfig(url, env), jwtSecret: first.config.jwtSecret, tenantDbSecret: first.config.tenantDbSecret }
+  const runtime = await createRuntime(config, options)
   t.teardown(() => runtime.close())
   const app = await buildApp(runtime, { logger: false })
   t.teardown(() => app.close())

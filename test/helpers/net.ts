@@ -16,9 +16,9 @@ function listen (server: Server, sockets: Set<Socket>): Promise<TestTcpServer> {
     server.listen(0, '127.0.0.1', () => {
       resolve({
         port: (server.address() as AddressInfo).port,
-        close: () => new Promise<void>((done) => {
+        close: () => new Promise<void>((resolve) => {
           for (const socket of sockets) socket.destroy()
-          server.close(() => { done() })
+          server.close(() => { resolve() })
         }),
       })
     })

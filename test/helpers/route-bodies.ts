@@ -38,7 +38,8 @@ export function exampleFor (schema: Schema, key = 'value'): unknown {
 /** Paths (lists of keys) of every string field of a body schema, nested objects included. */
 export function stringFields (schema: Schema, path: string[] = []): string[][] {
   if (schema.type === 'object') {
-    return Object.entries((schema.properties ?? {}) as Record<string, Schema>).flatMap(([name, value]) => stringFields(value, [...path, name]))
+    const properties = (schema.properties ?? {}) as Record<string, Schema>
+    return Object.entries(properties).flatMap(([name, value]) => stringFields(value, [...path, name]))
   }
   const isString = schema.type === 'string' || (Array.isArray(schema.anyOf) && (schema.anyOf as Schema[]).some((option) => option.type === 'string'))
   return isString ? [path] : []
@@ -89,7 +90,11 @@ export async function everyRoute (app: TestApp): Promise<RouteCall[]> {
     }
     for (const [method, operation] of Object.entries(operations)) {
       const schema = operation.requestBody?.content['application/json']?.schema
-      routes.push({ method: method.toUpperCase(), ...(schema !== undefined && { schema }), ...(context ?? { url: urls[0] as string, headers: {} }) })
+      routes.push({
+        method: method.toUpperCase(),
+        ...(schema !== undefined && { schema }),
+        ...(context ?? { url: urls[0] as string, headers: {} }),
+      })
     }
   }
   return routes

@@ -26,7 +26,10 @@ export function runNode (entry: string, args: string[], env: Record<string, stri
   })
 }
 
+/** The master database the CLI runs against, the secrets of the app that made it, and any other variables. */
+export type CliEnv = { DATABASE_URL: string, TENANT_DB_SECRET?: string, JWT_SECRET?: string } & Record<string, string | undefined>
+
 /** The CLI against a master database, with the secrets of the app that made it. */
-export function runCli (args: string[], env: { DATABASE_URL: string, TENANT_DB_SECRET?: string, JWT_SECRET?: string } & Record<string, string | undefined>, timeoutMs = 60_000): Promise<Run> {
+export function runCli (args: string[], env: CliEnv, timeoutMs = 60_000): Promise<Run> {
   return runNode('src/cli/main.ts', args, { TENANCY_OWNER_PASSWORD: 'an owner passphrase 7', ...env }, timeoutMs)
 }

@@ -50,7 +50,10 @@ export interface RestartableServer {
  * A second PostgreSQL for one test (its own cluster on tmpfs, removed when the test ends), that can be stopped and started
  * again: what the tests of several servers and of a server's outage need.
  */
-export async function startSecondServer (t: { teardown (fn: () => unknown): void }, settings: Record<string, string | number> = {}): Promise<RestartableServer> {
+export async function startSecondServer (
+  t: { teardown (fn: () => unknown): void },
+  settings: Record<string, string | number> = {},
+): Promise<RestartableServer> {
   const dataDir = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tenancy-pg2-'))
   const options = {
     dataDir,

@@ -46,7 +46,9 @@ export function registerMigrateCommands (program: Command): void {
       const tenants = chosen(await master.tenants.listByStatus(['active', 'suspended']), options)
       const latest = tenantMigrations.latestVersion
       // The master records each tenant's version: a current one is skipped without connecting to it, unless verifying.
-      const due = options.verify === true ? tenants : tenants.filter((tenant) => tenant.schemaVersion < latest || tenant.migrationError !== null)
+      const due = options.verify === true
+        ? tenants
+        : tenants.filter((tenant) => tenant.schemaVersion < latest || tenant.migrationError !== null)
       console.log(`${tenants.length} tenant(s), ${due.length} to migrate${options.verify === true ? ' (verifying all)' : ''}, ${concurrency} at a time; latest version ${latest}`)
       const bar = new SingleBar({ format: ' {bar} {value}/{total} tenants | {failed} failed | {eta_formatted} left', noTTYOutput: true, notTTYSchedule: 5000 }, Presets.shades_classic)
       bar.start(due.length, 0, { failed: 0 })

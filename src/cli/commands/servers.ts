@@ -18,7 +18,12 @@ export function registerServerCommands (program: Command): void {
     .option('--max-tenants <n>', 'most tenants placed there (default: no limit)', count)
     .option('--connection-budget <n>', 'tenant connections all instances together may hold there (default: its max_connections less a reserve)', count)
     .action(withRuntime(async ({ serverAdmin }, name: string, options: { url: string, maxTenants?: number, connectionBudget?: number }) => {
-      const added = await serverAdmin.add({ name, url: options.url, maxTenants: options.maxTenants, connectionBudget: options.connectionBudget })
+      const added = await serverAdmin.add({
+        name,
+        url: options.url,
+        maxTenants: options.maxTenants,
+        connectionBudget: options.connectionBudget,
+      })
       console.log(`added server ${added.name} (${added.host}:${added.port}, PostgreSQL ${added.version ?? 'unknown'}); new tenants may be placed there`)
     }))
 

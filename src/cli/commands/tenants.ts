@@ -16,6 +16,14 @@ function describe (tenant: Tenant, servers: Runtime['servers']): Record<string, 
   }
 }
 
+interface CreateOptions {
+  name: string
+  ownerEmail: string
+  ownerName?: string
+  ownerPassword?: string
+  server?: string
+}
+
 /** A name as a terminal should show it: control characters (a name stored before they were refused) escaped. */
 function printable (text: string): string {
   return text.replace(/\p{Cc}/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
@@ -32,10 +40,15 @@ export function registerTenantCommands (program: Command): void {
     .option('--owner-name <name>', "the owner's name")
     .option('--owner-password <password>', "the owner's password (default: the TENANCY_OWNER_PASSWORD variable)")
     .option('--server <name>', 'the database server to put it on (default: the placement policy picks one)')
-    .action(withRuntime(async ({ lifecycle }, slug: string, options: { name: string, ownerEmail: string, ownerName?: string, ownerPassword?: string, server?: string }) => {
+    .action(withRuntime(async ({ lifecycle }, slug: string, options: CreateOptions) => {
       const password = options.ownerPassword ?? process.env.TENANCY_OWNER_PASSWORD
       if (password === undefined) throw new Error('give the owner a password with --owner-password or TENANCY_OWNER_PASSWORD')
-      const { tenant } = await lifecycle.provision({ slug, name: options.name, owner: { email: options.ownerEmail, password, name: options.ownerName }, server: options.server })
+      const { tenant } = await lifecycle.provision({
+        slug,
+        name: options.name,
+        owner: { email: options.ownerEmail, password, name: options.ownerName },
+        server: options.server,
+      })
       console.log(`created tenant ${tenant.slug} (database ${tenant.databaseName}, schema version ${tenant.schemaVersion})`)
     }))
 

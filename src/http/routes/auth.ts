@@ -73,7 +73,9 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // One query of one shape, found or not: the time a failure takes does not tell whether the tenant exists.
     const found = await users.findForLogin(slug, request.body.email)
     // An unknown tenant or email still pays for one argon2 verification.
-    const valid = found === undefined ? (await burnPasswordCheck(request.body.password), false) : await verifyPassword(found.user.passwordHash, request.body.password)
+    const valid = found === undefined
+      ? (await burnPasswordCheck(request.body.password), false)
+      : await verifyPassword(found.user.passwordHash, request.body.password)
     if (found === undefined || !valid) {
       await Promise.all([perAddress, perAccountAndAddress, perAccount].map((limit) => limit(request)))
       throw new InvalidCredentialsError()

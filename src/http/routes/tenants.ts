@@ -18,7 +18,8 @@ const LIFECYCLE_TIMEOUT_MS = 120_000
 const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { master, lifecycle, servers } = app.runtime
   /** A tenant as shown, with its server's name (servers are few and known to the registry). */
-  const show = (tenant: Tenant) => tenantResponse(tenant, servers.all().find((server) => server.id === tenant.serverId)?.name ?? tenant.serverId)
+  const show = (tenant: Tenant) =>
+    tenantResponse(tenant, servers.all().find((server) => server.id === tenant.serverId)?.name ?? tenant.serverId)
   const tags = ['tenants']
   app.addHook('preValidation', app.requireUser('platform_admin'))
 

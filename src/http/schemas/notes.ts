@@ -38,8 +38,16 @@ const NoteFields = {
   content: Type.Union([Type.Null(), Type.String({ maxLength: MAX_CONTENT })]),
   category_id: Type.Union([Type.Null(), Uuid]),
 }
-export const CreateNote = Type.Object({ title: NoteFields.title, content: Type.Optional(NoteFields.content), category_id: Type.Optional(NoteFields.category_id) })
-export const UpdateNote = Type.Object({ title: Type.Optional(NoteFields.title), content: Type.Optional(NoteFields.content), category_id: Type.Optional(NoteFields.category_id) }, { minProperties: 1 })
+export const CreateNote = Type.Object({
+  title: NoteFields.title,
+  content: Type.Optional(NoteFields.content),
+  category_id: Type.Optional(NoteFields.category_id),
+})
+export const UpdateNote = Type.Object({
+  title: Type.Optional(NoteFields.title),
+  content: Type.Optional(NoteFields.content),
+  category_id: Type.Optional(NoteFields.category_id),
+}, { minProperties: 1 })
 export const NotesQuery = Type.Object({ ...ListQuery.properties, category_id: Type.Optional(Uuid) })
 
 export const CategoryResponse = Type.Object({ id: Uuid, name: Type.String(), created_at: Timestamp, updated_at: Timestamp })

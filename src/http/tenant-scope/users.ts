@@ -46,7 +46,13 @@ const tenantUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { email, password, name, role = 'member' } = request.body
     assertMayManage(request.caller, role)
     checkPasswordPolicy(password, [email, name])
-    const user = await users.create({ tenantId: request.tenant.id, email, name: name ?? null, passwordHash: await hashPassword(password), role })
+    const user = await users.create({
+      tenantId: request.tenant.id,
+      email,
+      name: name ?? null,
+      passwordHash: await hashPassword(password),
+      role,
+    })
     if (user === undefined) throw new ConflictError('A user with this email already exists in your tenant')
     return reply.code(201).send(userResponse(user, request.tenant.slug))
   })
@@ -67,7 +73,11 @@ const tenantUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security: bearer,
       summary: 'Change a user of your tenant; a new password or role ends their sessions',
       params: IdParams,
-      body: Type.Object({ name: Type.Optional(DisplayName), password: Type.Optional(Password), role: Type.Optional(TenantRole) }, { minProperties: 1 }),
+      body: Type.Object({
+        name: Type.Optional(DisplayName),
+        password: Type.Optional(Password),
+        role: Type.Optional(TenantRole),
+      }, { minProperties: 1 }),
       response: { 200: UserResponse, ...problems(400, 409, 413, 415, ...ERRORS) },
     },
   }, async (request) => {
