@@ -31,5 +31,5 @@ export function tokenPair (app: FastifyInstance, user: TokenOwner, refreshToken:
 }
 
 export async function issueTokens (app: FastifyInstance, refreshTokens: RefreshTokensRepository, user: TokenOwner): Promise<TokenPair> {
-  return tokenPair(app, user, await refreshTokens.issue(user.id))
+  return tokenPair(app, user, await refreshTokens.issue(user))
 }

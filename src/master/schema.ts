@@ -80,6 +80,8 @@ export const refreshTokens = pgTable('refresh_tokens', {
   id: uuid('id').primaryKey().defaultRandom(),
   userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
   familyId: uuid('family_id').notNull(),
+  /** The user's token_version when this token was issued: a password, role or membership change makes it stale. */
+  tokenVersion: integer('token_version').notNull().default(0),
   tokenHash: text('token_hash').notNull().unique(),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true }),

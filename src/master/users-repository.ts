@@ -6,6 +6,7 @@ import { ConflictError } from '../errors.ts'
 import { sqlState, UNIQUE_VIOLATION } from '../postgres-errors.ts'
 import type { MasterDb } from './database.ts'
 import { refreshTokens, tenants, users, type TenantStatus, type User, type UserRole } from './schema.ts'
+import { sessionsLock } from './session-lock.ts'
 
 /** `tenantId` null means the platform scope (platform admins). */
 function inScope (tenantId: string | null) {
@@ -39,6 +40,8 @@ type Tx = Parameters<Parameters<MasterDb['transaction']>[0]>[0]
 /** Locks the tenant's row (the mutex for changes to its owners), then the user's, and returns the user as it is now. */
 async function lockForChange (tx: Tx, tenantId: string | null, id: string): Promise<User | undefined> {
   if (tenantId !== null) await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for('no key update')
+  // The user's sessions first, as refreshes take them: the refreshes in flight finish, the next ones wait for this.
+  await tx.execute(sql`select ${sessionsLock(id, 'exclusive')}`)
   const [row] = await tx.select().from(users).where(and(inScope(tenantId), eq(users.id, id))).for('update')
   return row
 }
@@ -154,7 +157,9 @@ export function createUsersRepository (db: MasterDb) {
       })
     },
 
-    /** Removes a user (its refresh tokens go with it); the tenant's last owner stays, as in `update`. */
+    /**
+     * Removes a user (its refresh tokens go with it); the tenant's last owner stays, as in `update`.
+     */
     async remove (tenantId: string, id: string, guard: (target: User) => void = () => {}): Promise<boolean> {
       return db.transaction(async (tx) => {
         const target = await lockForChange(tx, tenantId, id)
