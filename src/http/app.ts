@@ -1,10 +1,12 @@
 // The HTTP face of the runtime: buildApp(runtime) makes the Fastify application. The server, the tests and the benches
 // all start here; the runtime's owner closes it after the app.
 import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { RuntimeConfig, Runtime } from '../runtime.ts'
-import { problemFrom } from './schemas/problem.ts'
+import { problemFor, problemFrom } from './schemas/problem.ts'
 import { buildValidator } from '../validation.ts'
 import { deferredChildLogger } from './request-logger.ts'
 import problemDetails from './plugins/problem-details.ts'
@@ -49,6 +51,8 @@ export async function buildApp (runtime: Runtime, options: BuildAppOptions = {})
       const problem = { ...problemFrom(error), detail: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed' }
       return reply.code(problem.status).type('application/problem+json').send(problem)
     },
+    // A request Node cannot parse (a NUL in a header, both Content-Length and Transfer-Encoding...) never reaches Fastify.
+    clientErrorHandler,
     forceCloseConnections: 'idle',
     // Unknown body fields are ignored, not stripped; schemas that must refuse them say additionalProperties: false.
     // Bodies are not coerced; every string must be text and every number finite (see validation.ts).
@@ -82,4 +86,26 @@ export async function buildApp (runtime: Runtime, options: BuildAppOptions = {})
  */
 function trustProxy (setting: RuntimeConfig['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting
+}
+
+/**
+ * Answers what Node's HTTP parser rejects with a problem document, as every other error is answered (Fastify's default
+ * writes its own JSON). The parser cannot go on after such an error, so the connection is closed.
+ */
+function clientErrorHandler (this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, code, detail] = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, 'REQUEST_TIMEOUT', 'The request was not received in time']
+    : error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'The request headers are too large']
+      : [400, 'MALFORMED_REQUEST', 'The request is not valid HTTP']
+  this.log.trace({ err: error }, 'client error')
+  if (socket.writable) {
+    const problem = JSON.stringify({ ...problemFor(status, code), detail })
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(problem)}\r\nConnection: close\r\n\r\n`
+    socket.write(head + problem)
+  }
+  socket.destroy()
 }

@@ -80,8 +80,20 @@ export function createProvisioner (options: ProvisionerOptions) {
       if (existing !== undefined) await discard(session, existing, claimed(existing))
       const values = { slug, name: request.name, databaseName: tenantDatabaseName(slug) }
       const { tenant, server } = await reserveOnServer(session, servers, values, request.server)
-      const cloned = await options.ensureTemplate(server)
-      const admin = await session.adminOn(server)
+      let cloned: boolean
+      let admin: TenantDatabaseAdmin
+      try {
+        cloned = await options.ensureTemplate(server)
+        admin = await session.adminOn(server)
+      } catch (error) {
+        // No step has run, so nothing is on the server yet (the template is not the tenant's): the reserved row is all
+        // there is to undo. Left behind it would be listed, count against the server's room, and answer 404 until restart.
+        options.log?.warn({ err: error, slug }, 'provisioning could not start; discarding the reserved tenant')
+        await session.tenants.remove(tenant.id).catch((removeError: unknown) => {
+          options.log?.warn({ err: removeError, slug }, 'rollback incomplete; it will be finished on retry or restart')
+        })
+        throw error
+      }
       const template = cloned ? server.template : undefined
       let schemaVersion = template?.version ?? 0
       let owner: User | undefined

@@ -59,6 +59,17 @@ t.test('migrate --concurrency abc: exit 1, one line on stderr, no stack trace', 
   t.notMatch(run.stderr, /^\s{4}at /m, 'no stack trace')
 })
 
+for (const value of ['', ' , ,']) {
+  t.test(`migrate --tenants ${JSON.stringify(value)} names no tenant: exit 1, one line, nothing migrated`, async (t) => {
+    const app = await buildTestApp(t)
+    const run = await runCli(['migrate', '--tenants', value], envFor(app))
+    t.equal(run.code, 1, 'exit 1')
+    t.ok(oneLine(run.stderr), `one line on stderr (got ${JSON.stringify(run.stderr)})`)
+    t.match(run.stderr, /--tenants/, 'it names the option')
+    t.notMatch(run.stdout, /migrated/, 'no migration ran')
+  })
+}
+
 t.test('a DATABASE_URL whose server never answers: non-zero exit within the connect timeout, one clear line', async (t) => {
   const silent = await startSilentServer()
   t.teardown(() => silent.close())

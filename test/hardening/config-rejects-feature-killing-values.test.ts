@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config.ts'
+import { templateNameFor } from '../../src/lifecycle/template.ts'
+import { createDatabase, withAdmin } from '../helpers/database.ts'
 import { runNode } from '../helpers/spawn.ts'
 
 const MALFORMED_URL = 'postgres://u:SeCrEt@[bad/db'
@@ -57,4 +59,28 @@ t.test('the server given a malformed DATABASE_URL exits 1 with one line that doe
   const lines = run.stderr.trim().split('\n')
   t.equal(lines.length, 1, `stderr is one line (got ${lines.length}: ${JSON.stringify(lines.slice(0, 3).map((line) => line.replaceAll('SeCrEt', '***')))})`)
   t.notMatch(run.stderr + run.stdout, 'SeCrEt', 'the password appears nowhere in the output')
+})
+
+t.test('the server given an ADMIN_PASSWORD the password policy refuses exits 1 with one line saying so', async (t) => {
+  const master = await createDatabase('master')
+  t.teardown(async () => {
+    await master.drop()
+    await withAdmin((sql) => sql`drop database if exists ${sql(templateNameFor(master.name))} with (force)`)
+  })
+  const run = await runNode('src/server.ts', [], {
+    DATABASE_URL: master.url,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: 'j'.repeat(32),
+    TENANT_DB_SECRET: 't'.repeat(32),
+    ADMIN_EMAIL: 'marguerite@example.test',
+    // Contains the email's local part.
+    ADMIN_PASSWORD: 'marguerite runs the platform 42',
+  }, 60_000)
+  t.equal(run.timedOut, false, `the server exits by itself (took ${run.ms} ms)`)
+  t.equal(run.code, 1, 'exit code 1')
+  const lines = run.stderr.trim().split('\n')
+  t.equal(lines.length, 1, `stderr is one line (got ${lines.length}: ${JSON.stringify(lines.slice(0, 3))})`)
+  t.match(lines[0], /^tenancy: invalid configuration: ADMIN_PASSWORD .*email/, 'it names the setting and the reason')
+  t.notMatch(run.stderr, 'marguerite runs', 'the password is not echoed')
 })

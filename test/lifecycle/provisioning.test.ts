@@ -165,3 +165,38 @@ t.test('a tenant role cannot connect to another tenant database nor to the maste
   await t.rejects(wrong`select 1`, { code: '28P01' }, 'password authentication is enforced')
   await wrong.end()
 })
+
+t.test('a creation that times out waiting for its turn on the server leaves no reserved row behind', async (t) => {
+  // The server's admin turns (two) are held by creations parked before their first step; a third reserves its row,
+  // then cannot get a turn before its deadline and answers 503 lifecycle-busy.
+  let release!: () => void
+  const parked = new Promise<void>((resolve) => { release = resolve })
+  let arrived = 0
+  const app = await buildTestApp(t, { REQUEST_TIMEOUT: '1s' }, {
+    beforeStep: async (step, slug) => {
+      if (step === 'clear-leftovers' && slug.startsWith('park_')) {
+        arrived++
+        await parked
+      }
+    },
+  })
+  const admin = await adminToken(app)
+  const holders = [randomSlug('park_'), randomSlug('park_')].map((slug) => provision(app, admin, slug))
+  while (arrived < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+  const slug = randomSlug()
+  const busy = await provision(app, admin, slug)
+  t.equal(busy.statusCode, 503)
+  t.match(busy.json(), { type: 'urn:tenancy:problem:lifecycle-busy' }, 'the busy error is answered as such')
+  t.equal(await tenantRow(app, slug), undefined, 'the reserved row was discarded')
+  release()
+  await Promise.all(holders)
+
+  const [left] = await app.runtime.master.sql`select count(*)::int as n from tenants where status = 'provisioning'`
+  t.equal(left?.n, 0, 'no tenant is left half-made')
+  const list = await app.inject({ method: 'GET', url: '/api/v1/tenants', headers: bearer(admin) })
+  t.notOk(JSON.stringify(list.json()).includes(slug), 'the failed tenant is not listed')
+  const [counted] = await app.runtime.master.sql`select count(*)::int as n from tenants`
+  const [real] = await app.runtime.master.sql`select count(*)::int as n from tenants where status = 'active'`
+  t.equal(counted?.n, real?.n, 'the server counts only real tenants')
+  t.equal((await provision(app, admin, slug)).statusCode, 201, 'the slug can be created afterwards')
+})

@@ -19,6 +19,13 @@ const integer = (name: string, max: number) => (value: string): number => {
   return Number(value)
 }
 
+/** `--tenants a,b`: an empty list is a mistake (an unset variable, say), not a run that migrates nothing and succeeds. */
+function slugList (value: string): string[] {
+  const slugs = value.split(',').map((slug) => slug.trim()).filter(Boolean)
+  if (slugs.length === 0) throw new InvalidArgumentError('--tenants needs at least one tenant slug')
+  return slugs
+}
+
 /** The tenants a run covers: every serving one, or those named, or the first N (by slug): a canary before the rest. */
 function chosen (all: Tenant[], options: MigrateOptions): Tenant[] {
   let tenants = all
@@ -36,7 +43,7 @@ export function registerMigrateCommands (program: Command): void {
     .description('migrate the master database, each server\'s template, then the tenant databases that are behind; failures do not stop the others')
     .option('-c, --concurrency <n>', 'tenant databases migrated at once (default: MIGRATE_CONCURRENCY, 4)', integer('--concurrency', 64))
     .option('--verify', 'connect to every tenant database, even those the master records as current')
-    .option('--tenants <slugs>', 'only these tenants, comma-separated (a canary)', (value) => value.split(',').map((slug) => slug.trim()).filter(Boolean))
+    .option('--tenants <slugs>', 'only these tenants, comma-separated (a canary)', slugList)
     .option('--first <n>', 'only the first N tenants, by slug (a canary)', integer('--first', 1_000_000))
     .action(withRuntime(async (runtime, options: MigrateOptions) => {
       const { config, master, migrator, lifecycle, servers, templates } = runtime
