@@ -35,7 +35,23 @@ export interface TenantPoolOptions extends SessionLimits {
   applicationName?: string
 }
 
+/**
+ * Session settings a tenant role may set for itself (ALTER ROLE … SET) that the app depends on: where its tables
+ * are, that it may write, how its transactions and timestamps behave. The session limits are given by boundedPool.
+ */
+export const PINNED_SETTINGS: Record<string, string> = {
+  search_path: 'public',
+  // A string: postgres.js leaves out a startup parameter whose value is false.
+  default_transaction_read_only: 'off',
+  default_transaction_isolation: 'read committed',
+  // Timestamps are read as ISO text (src/timestamps.ts), in whatever zone the session is.
+  DateStyle: 'ISO, MDY',
+  IntervalStyle: 'postgres',
+  client_encoding: 'UTF8',
+}
+
 export function postgresConnector (options: TenantPoolOptions): Connect {
+  const bounded = boundedPool(options, options.applicationName)
   return async (slug, target, width) => {
     const sql = postgres({
       ...target,
@@ -44,7 +60,10 @@ export function postgresConnector (options: TenantPoolOptions): Connect {
       onnotice: () => {},
       // No array types of our own: skip the pg_type query postgres.js would run on every new connection.
       fetch_types: false,
-      ...boundedPool(options, options.applicationName),
+      ...bounded,
+      // What the tenant's role could plant with ALTER ROLE … SET is given again at connection: startup parameters win
+      // over role and database settings, so the role cannot redirect or break its own sessions.
+      connection: { ...bounded.connection, ...PINNED_SETTINGS },
     })
     const close = (timeoutSeconds: number) => sql.end({ timeout: timeoutSeconds }).catch(() => {})
     try {
