@@ -157,9 +157,7 @@ export function createUsersRepository (db: MasterDb) {
       })
     },
 
-    /**
-     * Removes a user (its refresh tokens go with it); the tenant's last owner stays, as in `update`.
-     */
+    /** Removes a user (its refresh tokens go with it); the tenant's last owner stays, as in `update`. */
     async remove (tenantId: string, id: string, guard: (target: User) => void = () => {}): Promise<boolean> {
       return db.transaction(async (tx) => {
         const target = await lockForChange(tx, tenantId, id)

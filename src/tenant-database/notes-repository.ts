@@ -30,21 +30,22 @@ export function createNotesRepository (db: TenantDb) {
   // the budget (the first row always does); of the rest only the first is read, without its text, to tell there is more.
   // Text is counted as JSON will write it: a control character is 1 byte stored and 6 escaped (\u0001).
   const size = sql<number>`octet_length(to_json(${notes.title})::text) + coalesce(octet_length(to_json(${notes.content})::text), 0)`
-  const newestFirst = sql`order by ${notes.createdAt} desc, ${notes.id} desc`
   const listing = (name: string, byCategory: boolean, after: boolean) => rowsOf<NoteRow & { fits: boolean }>(() => {
-    const newest = db.select({
-      ...getTableColumns(notes),
-      size: size.as('size'),
-      running: sql<number>`sum(${size}) over (${newestFirst} rows unbounded preceding)`.as('running'),
-      position: sql<number>`row_number() over (${newestFirst})`.as('position'),
-    }).from(notes)
+    // Each row's size is worked out once, here, and summed by the window above it.
+    const sized = db.select({ ...getTableColumns(notes), size: size.as('size') }).from(notes)
       .where(and(
         byCategory ? eq(notes.categoryId, sql.placeholder('categoryId')) : undefined,
         after ? keyset.after(notes.createdAt, notes.id) : undefined,
       ))
       .orderBy(desc(notes.createdAt), desc(notes.id))
       .limit(sql.placeholder('limit'))
-      .as('newest')
+      .as('sized')
+    const newestFirst = sql`order by ${sized.createdAt} desc, ${sized.id} desc`
+    const newest = db.select({
+      ...sized._.selectedFields,
+      running: sql<number>`sum(${sized.size}) over (${newestFirst} rows unbounded preceding)`.as('running'),
+      position: sql<number>`row_number() over (${newestFirst})`.as('position'),
+    }).from(sized).as('newest')
     const fits = sql`(${newest.position} = 1 or ${newest.running} <= ${sql.placeholder('budget')})`
     // The row before this one fitted: it is the first, the second, or the total before it is within the budget.
     const afterOneThatFits = sql`${newest.position} <= 2 or ${newest.running} - ${newest.size} <= ${sql.placeholder('budget')}`
