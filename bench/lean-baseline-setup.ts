@@ -61,7 +61,9 @@ export async function seedBaseline (urlOf: (database: string) => string, sourceS
     await migrateDatabase(urlOf(BASELINE_DATABASE), tenantMigrations)
     // As JSON text: through a JS Date, timestamps would lose their microseconds, and the rows their order.
     const [{ rows }] = await source<[{ rows: string }]>`select json_agg(notes)::text as rows from notes`
-    await target`insert into notes select * from json_populate_recordset(null::notes, ${rows}::text::json)`
+    await target`
+      insert into notes (id, title, content, category_id, created_at, updated_at)
+      select id, title, content, category_id, created_at, updated_at from json_populate_recordset(null::notes, ${rows}::text::json)`
     await target`vacuum analyze notes`
   } finally {
     await Promise.all([admin.end(), source.end(), target.end()])

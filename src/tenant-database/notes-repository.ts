@@ -1,6 +1,6 @@
 // Notes in a tenant's own database, newest first, optionally by category. The repository is built once per pool
 // (repositories.ts), and each of its queries is prepared there once, on first use (src/prepared-queries.ts).
-import { and, desc, eq, getTableColumns, sql } from 'drizzle-orm'
+import { and, desc, eq, sql } from 'drizzle-orm'
 import type { TenantDb } from './repositories.ts'
 import { keyset, type Keyset } from '../pagination.ts'
 import { rowsOf } from '../prepared-queries.ts'
@@ -25,47 +25,83 @@ export const PAGE_TEXT_BYTES = 1024 * 1024
 /** A page of notes, and whether more follow the last of them. */
 export interface NotePage { rows: NoteRow[], more: boolean }
 
+/** A listed row: its title and content are null when the query held them back (a title is never null in the table). */
+type ListedRow = Omit<NoteRow, 'title' | 'content'> & { title: string | null, content: string | null }
+
+/**
+ * The page within `rows` (the newest `limit + 1` from a position): up to `limit` of them while their text is within
+ * PAGE_TEXT_BYTES, the first always. Undefined when a row of that page came without its text.
+ */
+function pageWithin (rows: ListedRow[], limit: number): NotePage | undefined {
+  const page: NoteRow[] = []
+  let bytes = 0
+  for (const row of rows) {
+    bytes += row.text_bytes
+    if (page.length === limit || (page.length > 0 && bytes > PAGE_TEXT_BYTES)) break
+    if (row.title === null) return undefined
+    page.push(row as NoteRow)
+  }
+  return { rows: page, more: rows.length > page.length }
+}
+
 export function createNotesRepository (db: TenantDb) {
-  // The newest `limit + 1` rows, numbered, with the running total of their text. A row fits while that total is within
-  // the budget (the first row always does); of the rest only the first is read, without its text, to tell there is more.
-  // Text is counted as JSON will write it: a control character is 1 byte stored and 6 escaped (\u0001).
-  const size = sql<number>`octet_length(to_json(${notes.title})::text) + coalesce(octet_length(to_json(${notes.content})::text), 0)`
-  const listing = (name: string, byCategory: boolean, after: boolean) => rowsOf<NoteRow & { fits: boolean }>(() => {
-    // Each row's size is worked out once, here, and summed by the window above it.
-    const sized = db.select({ ...getTableColumns(notes), size: size.as('size') }).from(notes)
-      .where(and(
-        byCategory ? eq(notes.categoryId, sql.placeholder('categoryId')) : undefined,
-        after ? keyset.after(notes.createdAt, notes.id) : undefined,
-      ))
+  const { textBytes } = notes
+  const columns = { id: notes.id, categoryId: notes.categoryId, createdAt: notes.createdAt, updatedAt: notes.updatedAt, textBytes }
+  const where = (byCategory: boolean, after: boolean) => and(
+    byCategory ? eq(notes.categoryId, sql.placeholder('categoryId')) : undefined,
+    after ? keyset.after(notes.createdAt, notes.id) : undefined,
+  )
+  // Two ways to read the newest `limit + 1` rows. Both give every row's size, so that pageWithin finds the page.
+  // The usual one sends the text of a row only if `limit + 1` rows its size would fit the budget (`share`): whatever
+  // the rows, it never sends more than the budget, and it costs what a plain select costs. When the page holds a row
+  // larger than that, the exact one is asked instead: it sums the sizes in order (a window) and sends the text of the
+  // rows within the budget, and of the first.
+  const shared = (name: string, byCategory: boolean, after: boolean) => rowsOf<ListedRow>(() => {
+    const within = sql`${textBytes} <= ${sql.placeholder('share')}`
+    return db.select({
+      ...columns,
+      title: sql<string | null>`case when ${within} then ${notes.title} end`.as('title'),
+      content: sql<string | null>`case when ${within} then ${notes.content} end`.as('content'),
+    }).from(notes)
+      .where(where(byCategory, after))
       .orderBy(desc(notes.createdAt), desc(notes.id))
       .limit(sql.placeholder('limit'))
-      .as('sized')
-    const newestFirst = sql`order by ${sized.createdAt} desc, ${sized.id} desc`
+      .prepare(name)
+  })
+  const exact = (name: string, byCategory: boolean, after: boolean) => rowsOf<ListedRow>(() => {
+    const newestFirst = sql`order by ${notes.createdAt} desc, ${notes.id} desc`
     const newest = db.select({
-      ...sized._.selectedFields,
-      running: sql<number>`sum(${sized.size}) over (${newestFirst} rows unbounded preceding)`.as('running'),
+      ...columns,
+      title: notes.title,
+      content: notes.content,
+      running: sql<number>`sum(${textBytes}) over (${newestFirst} rows unbounded preceding)`.as('running'),
       position: sql<number>`row_number() over (${newestFirst})`.as('position'),
-    }).from(sized).as('newest')
-    const fits = sql`(${newest.position} = 1 or ${newest.running} <= ${sql.placeholder('budget')})`
-    // The row before this one fitted: it is the first, the second, or the total before it is within the budget.
-    const afterOneThatFits = sql`${newest.position} <= 2 or ${newest.running} - ${newest.size} <= ${sql.placeholder('budget')}`
+    }).from(notes)
+      .where(where(byCategory, after))
+      .orderBy(desc(notes.createdAt), desc(notes.id))
+      .limit(sql.placeholder('limit'))
+      .as('newest')
+    const fits = sql`${newest.position} = 1 or ${newest.running} <= ${sql.placeholder('budget')}`
     return db.select({
       id: newest.id,
-      title: sql<string>`case when ${fits} then ${newest.title} else '' end`.as('title'),
-      content: sql<string | null>`case when ${fits} then ${newest.content} end`.as('content'),
       categoryId: newest.categoryId,
       createdAt: newest.createdAt,
       updatedAt: newest.updatedAt,
-      fits: sql<boolean>`${fits}`.as('fits'),
+      textBytes: newest.textBytes,
+      title: sql<string | null>`case when ${fits} then ${newest.title} end`.as('title'),
+      content: sql<string | null>`case when ${fits} then ${newest.content} end`.as('content'),
     }).from(newest)
-      .where(afterOneThatFits)
       .orderBy(desc(newest.createdAt), desc(newest.id))
       .prepare(name)
   })
-  const list = listing('notes_list', false, false)
-  const listAfter = listing('notes_list_after', false, true)
-  const listInCategory = listing('notes_list_in_category', true, false)
-  const listInCategoryAfter = listing('notes_list_in_category_after', true, true)
+  const listing = (name: string, byCategory: boolean, after: boolean) =>
+    ({ usual: shared(name, byCategory, after), exact: exact(`${name}_exact`, byCategory, after) })
+  const listings = {
+    newest: listing('notes_list', false, false),
+    after: listing('notes_list_after', false, true),
+    inCategory: listing('notes_list_in_category', true, false),
+    inCategoryAfter: listing('notes_list_in_category_after', true, true),
+  }
   const find = rowsOf<NoteRow>(() => db.select().from(notes).where(eq(notes.id, sql.placeholder('id'))).prepare('notes_find'))
   const create = rowsOf<NoteRow>(() => db.insert(notes)
     .values({ title: sql.placeholder('title'), content: sql.placeholder('content'), categoryId: sql.placeholder('categoryId') })
@@ -84,14 +120,19 @@ export function createNotesRepository (db: TenantDb) {
     /** The newest notes (after a position, in a category) up to `limit` of them and PAGE_TEXT_BYTES of their text. */
     async list (limit: number, options: { after?: Keyset, categoryId?: string } = {}): Promise<NotePage> {
       const { after, categoryId } = options
-      const values = { limit: limit + 1, budget: PAGE_TEXT_BYTES }
-      const rows = categoryId === undefined
-        ? await (after === undefined ? list(values) : listAfter({ ...values, afterAt: after.at, afterId: after.id }))
-        : await (after === undefined
-          ? listInCategory({ ...values, categoryId })
-          : listInCategoryAfter({ ...values, categoryId, afterAt: after.at, afterId: after.id }))
-      const page = rows.slice(0, limit).filter((row) => row.fits)
-      return { rows: page, more: rows.length > page.length }
+      const listing = listings[categoryId === undefined
+        ? (after === undefined ? 'newest' : 'after')
+        : (after === undefined ? 'inCategory' : 'inCategoryAfter')]
+      const values = {
+        limit: limit + 1,
+        ...(categoryId !== undefined && { categoryId }),
+        ...(after !== undefined && { afterAt: after.at, afterId: after.id }),
+      }
+      const page = pageWithin(await listing.usual({ ...values, share: Math.floor(PAGE_TEXT_BYTES / (limit + 1)) }), limit)
+      if (page !== undefined) return page
+      const exactPage = pageWithin(await listing.exact({ ...values, budget: PAGE_TEXT_BYTES }), limit)
+      if (exactPage === undefined) throw new Error('the exact page query held back the text of a row within its budget')
+      return exactPage
     },
     async find (id: string): Promise<NoteRow | undefined> {
       const [row] = await find({ id })

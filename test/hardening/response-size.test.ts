@@ -1,8 +1,11 @@
-// Proves one list response stays near 1 MiB of note text however large a tenant's notes are, and that paging loses none.
+// Proves one list response stays near 1 MiB of note text however large a tenant's notes are, that paging loses none,
+// and that the server reads no more than that from the tenant database to answer it.
+import fc from 'fast-check'
 import t from 'tap'
 import { PAGE_TEXT_BYTES } from '../../src/tenant-database/notes-repository.ts'
 import { adminToken, bearer, buildTestApp, createTenant, type TestApp } from '../helpers/app.ts'
-import { withAdmin } from '../helpers/database.ts'
+import { serverUrl, withAdmin } from '../helpers/database.ts'
+import { startWireProxy } from '../helpers/wire-proxy.ts'
 
 const MAX_CONTENT = 100_000
 /** JSON around the text of one note: its id, timestamps, keys and quotes. */
@@ -84,4 +87,45 @@ t.test('a note larger than the whole budget still comes, alone on its page, and 
   const pages = await allPages(app, headers, 'limit=100')
   t.same(pages.map((page) => page.body.data.map((note) => note.id)), [[newer], [huge], [older]])
   t.equal(pages[1]?.body.data[0]?.content?.length, PAGE_TEXT_BYTES + 10)
+})
+
+t.test('a page of large notes reads about its budget from the tenant database, not every listed note whole', async (t) => {
+  const server = new URL(serverUrl())
+  const proxy = await startWireProxy({ host: server.hostname, port: Number(server.port) })
+  const app = await buildTestApp(t, {}, {}, proxy.via)
+  t.teardown(() => proxy.close())
+  const tenant = await createTenant(app, await adminToken(app))
+  const headers = bearer(tenant.token)
+  const database = `tenant_${tenant.slug}`
+  // 40 notes of 100,000 characters, written directly (quicker than 40 requests): 4 MB, of which a page shows 10.
+  await withAdmin((sql) => sql`
+    insert into notes (title, content, created_at) select 'large ' || g, repeat('x', ${MAX_CONTENT}), now() - g * interval '1 second'
+    from generate_series(1, 40) g`, database)
+  const received = () => proxy.connections.reduce((sum, connection) => sum + connection.received, 0)
+  // Warm: the pool is open and its statements are parsed, so what follows is what a page costs.
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/notes?limit=100', headers })).statusCode, 200)
+
+  const before = received()
+  const response = await app.inject({ method: 'GET', url: '/api/v1/notes?limit=100', headers })
+  const read = received() - before
+  t.equal(response.json().data.length, 10, 'the page holds the 10 notes its budget fits')
+  // At most the budget from each of the two queries, and the other rows without their text.
+  t.ok(read <= 2 * PAGE_TEXT_BYTES + 101 * NOTE_FRAME_BYTES, `${read} bytes read from the database for one page, not the 4 MB of notes listed`)
+})
+
+t.test('a note keeps the size of its text as JSON writes it, whatever the characters', async (t) => {
+  const app = await buildTestApp(t)
+  const tenant = await createTenant(app, await adminToken(app))
+  const headers = bearer(tenant.token)
+  // What the API accepts: any Unicode but NUL and lone surrogates (JSON.stringify would escape those; PostgreSQL cannot store them).
+  const character = fc.oneof(fc.constantFrom('\u0001', '\n', '\t', '"', '\\', '/', '\u001f', '\u007f', '\u2028', '€', '😀'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }))
+  const text = (maxLength: number) => fc.string({ unit: character, maxLength }).filter((value) => !value.includes('\u0000'))
+  await fc.assert(fc.asyncProperty(text(50).filter((title) => title.length > 0), fc.option(text(200)), async (title, content) => {
+    const created = await app.inject({ method: 'POST', url: '/api/v1/notes', headers, payload: { title, content } })
+    if (created.statusCode !== 201) throw new Error(`POST /notes answered ${created.statusCode}: ${created.body}`)
+    const [row] = await withAdmin((sql) => sql<{ bytes: number }[]>`select text_bytes as bytes from notes where id = ${created.json().id}`, `tenant_${tenant.slug}`)
+    const expected = Buffer.byteLength(JSON.stringify(title)) + (content === null ? 0 : Buffer.byteLength(JSON.stringify(content)))
+    if (row?.bytes !== expected) throw new Error(`${JSON.stringify(title)} / ${JSON.stringify(content)}: ${row?.bytes} bytes kept, ${expected} written`)
+  }), { numRuns: 60 })
+  t.pass('every note\'s kept size is its text\'s size in the response')
 })

@@ -1,5 +1,5 @@
 // A TCP proxy in front of PostgreSQL that reads what clients send (the frontend protocol), to see on the wire how
-// queries go out: Parse (with its statement name), Bind, Flush and Sync, connection by connection.
+// queries go out: Parse (with its statement name), Bind, Flush and Sync, connection by connection; and how much comes back.
 import { once } from 'node:events'
 import { createConnection, createServer, type Socket } from 'node:net'
 
@@ -12,7 +12,8 @@ export interface FrontendMessage {
   query?: string
 }
 
-export interface WireConnection { id: number, messages: FrontendMessage[] }
+/** `received`: the bytes the server has sent the client so far. */
+export interface WireConnection { id: number, messages: FrontendMessage[], received: number }
 
 export interface WireProxy {
   port: number
@@ -29,7 +30,7 @@ export async function startWireProxy (target: { host: string, port: number }): P
   const connections: WireConnection[] = []
   const sockets = new Set<Socket>()
   const server = createServer((client) => {
-    const connection: WireConnection = { id: connections.length, messages: [] }
+    const connection: WireConnection = { id: connections.length, messages: [], received: 0 }
     connections.push(connection)
     const upstream = createConnection(target)
     for (const socket of [client, upstream]) {
@@ -37,6 +38,7 @@ export async function startWireProxy (target: { host: string, port: number }): P
       socket.on('close', () => { sockets.delete(socket) })
       socket.on('error', () => { client.destroy(); upstream.destroy() })
     }
+    upstream.on('data', (chunk: Buffer) => { connection.received += chunk.length })
     upstream.pipe(client)
     let pending = Buffer.alloc(0)
     let startup = true
