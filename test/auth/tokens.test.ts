@@ -3,6 +3,14 @@ import { createHmac } from 'node:crypto'
 import t from 'tap'
 import { adminToken, bearer, buildTestApp, createTenant } from '../helpers/app.ts'
 
+const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+
+/** A JWT made by hand: any header, any claims, any key. */
+function sign (header: object, body: object, key: string): string {
+  const unsigned = `${encode(header)}.${encode(body)}`
+  return `${unsigned}.${createHmac('sha256', key).update(unsigned).digest('base64url')}`
+}
+
 async function refresh (app: Awaited<ReturnType<typeof buildTestApp>>, token: string) {
   return app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: token } })
 }
@@ -49,11 +57,6 @@ t.test('forged, expired and tampered access tokens are refused', async (t) => {
   const b = await createTenant(app, admin)
   const [, payload] = a.token.split('.') as [string, string]
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
-  const sign = (header: object, body: object, key: string) => {
-    const unsigned = `${encode(header)}.${encode(body)}`
-    return `${unsigned}.${createHmac('sha256', key).update(unsigned).digest('base64url')}`
-  }
   const forged = {
     'foreign signature': sign({ alg: 'HS256', typ: 'JWT' }, claims, 'someone-elses-secret-of-32-characters!'),
     'alg none': `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`,
@@ -72,4 +75,17 @@ t.test('forged, expired and tampered access tokens are refused', async (t) => {
     t.equal(response.statusCode, 401, name)
     t.match(response.headers['content-type'], /problem\+json/)
   }
+})
+
+t.test('a token accepted earlier is refused from the moment it expires, though its claims were kept', async (t) => {
+  const app = await buildTestApp(t)
+  const tenant = await createTenant(app, await adminToken(app))
+  const claims = app.jwt.decode<Record<string, unknown>>(tenant.token) as Record<string, unknown>
+  const exp = Math.floor(Date.now() / 1000) + 2
+  const token = sign({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp }, app.config.jwtSecret)
+  const status = async () => (await app.inject({ method: 'GET', url: '/api/v1/notes', headers: bearer(token) })).statusCode
+  t.equal(await status(), 200, 'accepted while it is valid')
+  t.equal(await status(), 200, 'and again, from what was kept')
+  await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 10))
+  t.equal(await status(), 401, 'refused once expired')
 })

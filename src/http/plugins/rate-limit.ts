@@ -21,9 +21,9 @@ export default fp(async function rateLimits (app) {
     timeWindow: config.rateLimit.windowMs,
     ...(redis === undefined ? {} : { store: redisStoreWithFallback(redis, NAMESPACE, app.log) }),
     // Keyed by the *verified* tenant, so one tenant cannot spend another's budget by naming it.
-    keyGenerator: async (request) => {
+    keyGenerator: (request) => {
       try {
-        const claims = await app.authenticate(request)
+        const claims = app.authenticate(request)
         if (claims.tenant_id !== undefined) return `tenant:${claims.tenant_id}`
       } catch {}
       return `address:${clientAddress(request.ip)}`

@@ -15,7 +15,7 @@ const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** The caller as the master has them now; a tenant user's tenant must still be serving, and be the same tenant. */
   async function caller (request: FastifyRequest): Promise<User> {
-    const claims = await app.authenticate(request)
+    const claims = app.authenticate(request)
     if (claims.tid !== undefined) {
       const named = request.headers['x-tenant']
       if (named !== undefined && named !== claims.tid) throw new ForbiddenError('X-Tenant does not match the tenant of the token')

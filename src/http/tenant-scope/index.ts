@@ -40,7 +40,7 @@ const tenantScope: FastifyPluginAsync = async (app) => {
 
   // Before validation: a caller without a valid tenant learns nothing about the route, not even its schema.
   app.addHook('preValidation', async (request) => {
-    const claims = await app.authenticate(request)
+    const claims = app.authenticate(request)
     if (claims.tid === undefined) throw new ForbiddenError('This route is for users of a tenant')
     const named = request.headers['x-tenant']
     if (named !== undefined && named !== claims.tid) throw new ForbiddenError('X-Tenant does not match the tenant of the token')
