@@ -1,4 +1,4 @@
-# The tenancy API server. TypeScript runs through tsx, the same way `npm start` runs it.
+# The tenancy API server, started as `npm start` starts it: TypeScript through tsx, a 32 MiB young generation (README).
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
@@ -14,4 +14,4 @@ COPY master-migrations ./master-migrations
 COPY tenant-migrations ./tenant-migrations
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "src/server.ts"]
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "src/server.ts"]

@@ -2,6 +2,7 @@
 // servers, each its own process started as a user would start it.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { migrateDatabase, tenantMigrations } from '../src/migrations/migrator.ts'
@@ -74,7 +75,7 @@ export async function seedBaseline (urlOf: (database: string) => string, sourceS
 export function commandFor (name: ServerName, urls: { master: string, baseline: string, server: string }, secrets: Secrets) {
   const bare = ['--import', 'tsx', 'bench/lean-baseline-server.ts']
   const product = {
-    args: ['--import', 'tsx', 'src/server.ts'],
+    args: npmStartArguments(),
     env: {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -96,6 +97,14 @@ export function commandFor (name: ServerName, urls: { master: string, baseline: 
     case 'perTenant': return perTenant(2)
     case 'perTenant1': return perTenant(1)
   }
+}
+
+/** What `npm start` passes to node, read from package.json: the bench runs the product exactly as it is started. */
+function npmStartArguments (): string[] {
+  const { scripts } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } }
+  const [command, ...args] = scripts.start.split(' ')
+  if (command !== 'node') throw new Error(`npm start runs ${command}, not node: bench/lean-baseline-setup.ts cannot start it the same way`)
+  return args
 }
 
 /**

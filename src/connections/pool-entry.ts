@@ -17,6 +17,23 @@ export interface PoolEntryEvents {
 
 type State = 'open' | 'draining' | 'closing'
 
+/** A class rather than a closure per lease: one is made for every request. */
+class Lease implements TenantLease {
+  readonly connection: TenantConnection
+  #entry: PoolEntry | undefined
+
+  constructor (entry: PoolEntry) {
+    this.connection = entry.connection
+    this.#entry = entry
+  }
+
+  release (): void {
+    const entry = this.#entry
+    this.#entry = undefined
+    entry?.released()
+  }
+}
+
 export class PoolEntry {
   readonly connection: TenantConnection
   readonly #drainTimeoutSeconds: number
@@ -45,17 +62,14 @@ export class PoolEntry {
 
   lease (): TenantLease {
     this.#leases++
-    let released = false
-    return {
-      connection: this.connection,
-      release: () => {
-        if (released) return
-        released = true
-        if (--this.#leases > 0) return
-        if (this.#state === 'open') this.#events.idle()
-        else this.#close(this.#drainTimeoutSeconds)
-      },
-    }
+    return new Lease(this)
+  }
+
+  /** One lease fewer (Lease.release calls it once per lease). */
+  released (): void {
+    if (--this.#leases > 0) return
+    if (this.#state === 'open') this.#events.idle()
+    else this.#close(this.#drainTimeoutSeconds)
   }
 
   /**

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks'
 import { LRUCache } from 'lru-cache'
 import { ConnectionManagerClosedError, TenantDatabaseUnavailableError } from '../errors.ts'
 import { ConnectionSlots } from './connection-slots.ts'
-import { EvictionPolicy } from './eviction-policy.ts'
+import { EvictionPolicy, type PoolState } from './eviction-policy.ts'
 import { PoolEntry, type TenantLease } from './pool-entry.ts'
 import type { Connect, TenantConnection, TenantConnectionTarget } from './tenant-pool.ts'
 
@@ -228,12 +228,14 @@ export class TenantConnectionManager {
   /** Closes the idle pools the policy picks for queued opens and the spare slots. */
   #evictIdle (): void {
     const pressure = { waiting: this.#slots.waiting, free: this.#slots.free, draining: this.#draining.size, stalled: this.#slots.stalled }
-    const pools = () => Array.from(
-      this.#pools.rentries() as Generator<[string, PoolEntry]>,
-      ([slug, entry]) => ({ slug, idle: entry.leases === 0 }),
-    )
-    for (const slug of this.#policy.toClose(pressure, pools)) this.#pools.delete(slug)
+    for (const slug of this.#policy.toClose(pressure, this.#poolStates)) this.#pools.delete(slug)
   }
+
+  /** Every open pool, least recently used first (made once: #evictIdle runs on every release). */
+  readonly #poolStates = (): PoolState[] => Array.from(
+    this.#pools.rentries() as Generator<[string, PoolEntry]>,
+    ([slug, entry]) => ({ slug, idle: entry.leases === 0 }),
+  )
 
   /** Out of the LRU: drains, then closes (see PoolEntry.retire). */
   #retire (entry: PoolEntry): void {

@@ -72,8 +72,9 @@ const tenantDatabaseScope: FastifyPluginAsync = async (app) => {
   // The lease ends when the request's database work has ended, whatever became of the client: onSend runs for every
   // reply the handler (or the error handler, or the request deadline) sends, and Fastify sends one even to a client
   // that has gone away, where onResponse would not run at all.
-  app.addHook('onSend', async (request) => {
+  app.addHook('onSend', (request, _reply, payload, done) => {
     request.tenantLease?.release()
+    done(null, payload)
   })
   // A pool that lost its connection (its database dropped by another instance or by hand, its server restarted) is
   // closed at once, and the tenant looked up afresh: the next request gets a fresh pool, or a 404 for a deleted tenant.
