@@ -2,15 +2,15 @@
 import { Type } from 'typebox'
 import type { CategoryRow, NoteRow } from '../../tenant-database/schema.ts'
 import { isoMicros, isoMillis } from '../../timestamps.ts'
-import { ListQuery, Timestamp, Uuid } from './common.ts'
+import { ListQuery, OrNull, Timestamp, Uuid } from './common.ts'
 
 const MAX_CONTENT = 100_000
 
 export const NoteResponse = Type.Object({
   id: Uuid,
   title: Type.String(),
-  content: Type.Union([Type.String(), Type.Null()]),
-  category_id: Type.Union([Uuid, Type.Null()]),
+  content: OrNull(Type.String()),
+  category_id: OrNull(Uuid),
   created_at: Timestamp,
   updated_at: Timestamp,
 })

@@ -1,6 +1,7 @@
 // How a database server is shown to the platform admin (never its credentials), and what may be sent about one.
 import { Type } from 'typebox'
 import { SERVER_NAME_PATTERN } from '../../servers/servers-service.ts'
+import { OrNull } from './common.ts'
 
 export const ServerName = Type.String({ minLength: 1, maxLength: 40, pattern: SERVER_NAME_PATTERN, description: 'a lowercase letter, then up to 39 lowercase letters, digits, "_" or "-"' })
 export const ServerParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) })
@@ -13,10 +14,10 @@ export const ServerResponse = Type.Object({
   host: Type.String(),
   port: Type.Integer(),
   tenants: Type.Integer(),
-  max_tenants: Type.Union([Type.Integer(), Type.Null()]),
+  max_tenants: OrNull(Type.Integer()),
   connection_budget: Type.Integer(),
-  connections_in_use: Type.Union([Type.Integer(), Type.Null()]),
-  version: Type.Union([Type.String(), Type.Null()]),
+  connections_in_use: OrNull(Type.Integer()),
+  version: OrNull(Type.String()),
   reachable: Type.Boolean(),
 })
 

@@ -1,14 +1,14 @@
 // How a user is shown over HTTP: never its password hash (the response schema would strip it anyway).
 import { Type } from 'typebox'
 import type { User } from '../../master/schema.ts'
-import { Timestamp, Uuid } from './common.ts'
+import { OrNull, Timestamp, Uuid } from './common.ts'
 
 export const UserResponse = Type.Object({
   id: Uuid,
   email: Type.String(),
-  name: Type.Union([Type.String(), Type.Null()]),
+  name: OrNull(Type.String()),
   role: Type.Union([Type.Literal('platform_admin'), Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]),
-  tenant: Type.Union([Type.String(), Type.Null()]),
+  tenant: OrNull(Type.String()),
   created_at: Timestamp,
 })
 
