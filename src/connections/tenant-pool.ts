@@ -44,8 +44,10 @@ export const PINNED_SETTINGS: Record<string, string> = {
   // A string: postgres.js leaves out a startup parameter whose value is false.
   default_transaction_read_only: 'off',
   default_transaction_isolation: 'read committed',
-  // Timestamps are read as ISO text (src/timestamps.ts), in whatever zone the session is.
+  // Timestamps are read as ISO text in UTC (src/timestamps.ts): in a zone whose offset has seconds (Asia/Kolkata
+  // before 1942), PostgreSQL writes one a JS Date cannot read.
   DateStyle: 'ISO, MDY',
+  TimeZone: 'UTC',
   IntervalStyle: 'postgres',
   client_encoding: 'UTF8',
 }

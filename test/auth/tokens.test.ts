@@ -89,3 +89,17 @@ t.test('a token accepted earlier is refused from the moment it expires, though i
   await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 10))
   t.equal(await status(), 401, 'refused once expired')
 })
+
+t.test('a token whose signature is spelt another way (the unused bits of its last character set) is refused', async (t) => {
+  const app = await buildTestApp(t)
+  const tenant = await createTenant(app, await adminToken(app))
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const last = tenant.token.slice(-1)
+  // An HS256 signature is 32 bytes: its 43rd character carries 4 bits, and the lowest of its 6 is unused.
+  const twin = tenant.token.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1]
+  const signature = (token: string) => Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url')
+  t.same(signature(twin), signature(tenant.token), 'the twin decodes to the same signature bytes')
+  const status = async (token: string) => (await app.inject({ method: 'GET', url: '/api/v1/notes', headers: bearer(token) })).statusCode
+  t.equal(await status(tenant.token), 200)
+  t.equal(await status(twin), 401, 'its twin is not the token the server signed')
+})
