@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { NotFoundError } from '../../errors.ts'
 import { page } from '../../pagination.ts'
+import { sendExact } from '../exact-json.ts'
 import { bearer, IdParams, List, ListQuery, parseCursor, problems, TENANT_ERRORS } from '../schemas/common.ts'
 import { CategoryBody, CategoryResponse, categoryResponse, CategoryWithNotes, noteResponse, rowKeyset } from '../schemas/notes.ts'
 
@@ -28,12 +29,12 @@ const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/:id', {
     schema: { tags, security: bearer, summary: `A category with its ${NOTES_IN_CATEGORY} newest notes, up to 1 MiB of their text`, params: IdParams, response: { 200: CategoryWithNotes, ...problems(400, ...TENANT_ERRORS) } },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { categories, notes } = request.tenantData
     const category = await categories.find(request.params.id)
     if (category === undefined) throw new NotFoundError('Category')
     const newest = await notes.list(NOTES_IN_CATEGORY, { categoryId: category.id })
-    return { ...categoryResponse(category), notes: newest.rows.map(noteResponse) }
+    return sendExact(reply, CategoryWithNotes, { ...categoryResponse(category), notes: newest.rows.map(noteResponse) })
   })
 
   app.patch('/:id', {

@@ -5,6 +5,7 @@ import { BadRequestError, NotFoundError } from '../../errors.ts'
 import { pageOf } from '../../pagination.ts'
 import { FOREIGN_KEY_VIOLATION, sqlState } from '../../postgres-errors.ts'
 import type { TenantRepositories } from '../../tenant-database/repositories.ts'
+import { sendExact } from '../exact-json.ts'
 import { bearer, IdParams, List, parseCursor, problems, TENANT_ERRORS } from '../schemas/common.ts'
 import { CreateNote, NoteResponse, noteResponse, NotesQuery, rowKeyset, UpdateNote } from '../schemas/notes.ts'
 
@@ -24,16 +25,18 @@ async function writing<T> (write: () => Promise<T>): Promise<T> {
   }
 }
 
+const NoteList = List(NoteResponse)
+
 const noteRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['notes']
 
   app.get('/', {
-    schema: { tags, security: bearer, summary: 'List notes, newest first; a page ends at `limit` notes or 1 MiB of their text', querystring: NotesQuery, response: { 200: List(NoteResponse), ...problems(400, ...TENANT_ERRORS) } },
-  }, async (request) => {
+    schema: { tags, security: bearer, summary: 'List notes, newest first; a page ends at `limit` notes or 1 MiB of their text', querystring: NotesQuery, response: { 200: NoteList, ...problems(400, ...TENANT_ERRORS) } },
+  }, async (request, reply) => {
     const { limit, cursor, category_id: categoryId } = request.query
     const { rows, more } = await request.tenantData.notes.list(limit, { after: parseCursor(cursor), categoryId })
     const { data, nextCursor } = pageOf(rows, more, rowKeyset)
-    return { data: data.map(noteResponse), next_cursor: nextCursor }
+    return sendExact(reply, NoteList, { data: data.map(noteResponse), next_cursor: nextCursor })
   })
 
   app.post('/', {
