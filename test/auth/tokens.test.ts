@@ -90,6 +90,25 @@ t.test('a token accepted earlier is refused from the moment it expires, though i
   t.equal(await status(), 401, 'refused once expired')
 })
 
+t.test('a kept token is refused once the wall clock passes its exp, though the monotonic clock has not', async (t) => {
+  const app = await buildTestApp(t)
+  const tenant = await createTenant(app, await adminToken(app))
+  const claims = app.jwt.decode<Record<string, unknown>>(tenant.token) as Record<string, unknown>
+  const exp = Math.floor(Date.now() / 1000) + 60
+  const kept = sign({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp, jti: 'kept' }, app.config.jwtSecret)
+  const fresh = sign({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp, jti: 'fresh' }, app.config.jwtSecret)
+  const status = async (token: string) => (await app.inject({ method: 'GET', url: '/api/v1/notes', headers: bearer(token) })).statusCode
+  t.equal(await status(kept), 200, 'accepted, and kept')
+  // The wall clock steps ten minutes forward (an NTP step, a VM resumed from suspend): both are past their exp.
+  const realNow = Date.now
+  Date.now = () => realNow() + 10 * 60 * 1000
+  t.teardown(() => { Date.now = realNow })
+  const afterStep = { fresh: await status(fresh), kept: await status(kept) }
+  Date.now = realNow
+  t.same(afterStep, { fresh: 401, kept: 401 }, 'refused, kept or not')
+  t.equal(await status(kept), 200, 'and accepted again once the clock is back: nothing was spoilt')
+})
+
 t.test('a token whose signature is spelt another way (the unused bits of its last character set) is refused', async (t) => {
   const app = await buildTestApp(t)
   const tenant = await createTenant(app, await adminToken(app))

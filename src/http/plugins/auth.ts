@@ -78,6 +78,9 @@ export default fp(async function auth (app) {
     const token = bearerToken(request.headers.authorization)
     if (token === undefined) throw new UnauthorizedError()
     let claims = verified.get(token)
+    // The cache's ttl runs on the monotonic clock, `exp` on the wall clock: a step of the wall clock (NTP, a VM resumed)
+    // must end a kept token exactly when it ends one decoded afresh.
+    if (claims !== undefined && claims.exp * 1000 <= Date.now()) claims = undefined
     if (claims === undefined) {
       // fast-jwt decodes the signature leniently: the unused low bits of its last character are ignored, so four strings
       // verify as one token. Only the one the server signed is accepted (and kept).
