@@ -3,6 +3,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# The fix to postgres.js that npm ci applies (patch-package, README: dependencies).
+COPY patches ./patches
 # argon2 builds its native addon from source (its prebuilt binary is not safe on Node 20).
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
   && npm ci --omit=dev --no-audit --no-fund \

@@ -51,6 +51,20 @@ export function isDatabaseBusy (error: unknown): boolean {
   return codesOf(error).some((code) => BUSY.has(code))
 }
 
+/**
+ * True when a prepared statement no longer matched its session: a migration changed what it returns (0A000 from
+ * RevalidateCachedQuery) or the session lost it (26000). Nothing of the statement ran; postgres.js runs it again,
+ * except while another query on the connection awaits its description (patches/postgres+3.4.9.patch): a 503 to retry.
+ */
+export function isStatementStale (error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
+    const { code, routine } = current as { code?: unknown, routine?: unknown }
+    if (code === '26000' || (code === '0A000' && routine === 'RevalidateCachedQuery')) return true
+    current = (current as { cause?: unknown }).cause
+  }
+  return false
+}
+
 // The tenant's database or login is gone (dropped, or its role removed): its pool must not be used again.
 const GONE = new Set(['3D000', '28000', '28P01', '57P01'])
 

@@ -1,7 +1,7 @@
 // The RFC 7807 problem document: its schema (shared by every route's error responses) and how errors become one.
 import { STATUS_CODES } from 'node:http'
 import { Type, type Static } from 'typebox'
-import { isDatabaseBusy, isDatabaseUnavailable } from '../../postgres-errors.ts'
+import { isDatabaseBusy, isDatabaseUnavailable, isStatementStale } from '../../postgres-errors.ts'
 
 export const Problem = Type.Object({
   type: Type.String(),
@@ -41,6 +41,9 @@ export function problemFrom (error: AnyError): ProblemDocument {
   }
   if (status === 500 && isDatabaseBusy(error)) {
     return { ...problemFor(503, 'DATABASE_BUSY'), detail: 'The database did not answer within the time the server allows; retry shortly' }
+  }
+  if (status === 500 && isStatementStale(error)) {
+    return { ...problemFor(503, 'SCHEMA_CHANGED'), detail: 'The database\'s schema changed while this request ran; retry it' }
   }
   if (status === 500 && isDatabaseUnavailable(error)) {
     return { ...problemFor(503, 'DATABASE_UNAVAILABLE'), detail: 'A database this request needs cannot be reached right now' }
