@@ -7,16 +7,20 @@ export const OBJECT_IN_USE = '55006'
 export const DUPLICATE_DATABASE = '42P04'
 export const TOO_MANY_CONNECTIONS = '53300'
 
-/** The codes on an error and its causes: drizzle wraps postgres.js errors (DrizzleQueryError), ours wrap both. */
-function codesOf (error: unknown): string[] {
-  const codes: string[] = []
-  let current: unknown = error
-  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === 'string') codes.push(code)
-    current = (current as { cause?: unknown }).cause
+interface ErrorFields { code?: unknown, routine?: unknown, cause?: unknown }
+
+/** An error and its causes: drizzle wraps postgres.js errors (DrizzleQueryError), ours wrap both. */
+function chainOf (error: unknown): ErrorFields[] {
+  const chain: ErrorFields[] = []
+  for (let current = error; chain.length < 4 && current !== null && typeof current === 'object'; current = (current as ErrorFields).cause) {
+    chain.push(current as ErrorFields)
   }
-  return codes
+  return chain
+}
+
+/** The codes on an error and its causes. */
+function codesOf (error: unknown): string[] {
+  return chainOf(error).flatMap(({ code }) => typeof code === 'string' ? [code] : [])
 }
 
 /** The first code on an error or its causes: a SQLSTATE, a postgres.js code or a socket's. */
@@ -57,12 +61,7 @@ export function isDatabaseBusy (error: unknown): boolean {
  * except while another query on the connection awaits its description (patches/postgres+3.4.9.patch): a 503 to retry.
  */
 export function isStatementStale (error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
-    const { code, routine } = current as { code?: unknown, routine?: unknown }
-    if (code === '26000' || (code === '0A000' && routine === 'RevalidateCachedQuery')) return true
-    current = (current as { cause?: unknown }).cause
-  }
-  return false
+  return chainOf(error).some(({ code, routine }) => code === '26000' || (code === '0A000' && routine === 'RevalidateCachedQuery'))
 }
 
 // The tenant's database or login is gone (dropped, or its role removed): its pool must not be used again.
