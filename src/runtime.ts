@@ -136,6 +136,7 @@ export async function createRuntime (config: RuntimeConfig, options: RuntimeOpti
           directory.invalidate(slug)
         }
         return {
+          tenantId: tenant.id,
           host: tenant.host,
           port: tenant.port,
           database: tenant.databaseName,

@@ -8,6 +8,8 @@ import * as tenantSchema from '../tenant-database/schema.ts'
 
 /** Where and as whom a tenant's pool connects. */
 export interface TenantConnectionTarget {
+  /** The tenant the database belongs to: a slug can be deleted and given to another tenant, its database with it. */
+  tenantId: string
   host: string
   port: number
   database: string
@@ -17,6 +19,8 @@ export interface TenantConnectionTarget {
 
 export interface TenantConnection {
   slug: string
+  /** The tenant whose database this is (see TenantConnectionTarget). */
+  tenantId: string
   sql: Sql
   /** Built once with the pool: requests reuse them. */
   repositories: TenantRepositories
@@ -75,7 +79,8 @@ export function postgresConnector (options: TenantPoolOptions): Connect {
       await close(0)
       throw error
     }
-    return { slug, sql, repositories: createTenantRepositories(drizzle(sql, { schema: tenantSchema })), width, close }
+    const repositories = createTenantRepositories(drizzle(sql, { schema: tenantSchema }))
+    return { slug, tenantId: target.tenantId, sql, repositories, width, close }
   }
 }
 

@@ -21,6 +21,7 @@ function fakes () {
     connecting--
     const pool: FakePool = {
       slug,
+      tenantId: slug,
       width,
       sql: undefined as never,
       repositories: undefined as never,
@@ -44,7 +45,7 @@ function managerWith (connect: Connect, options: Partial<TenantConnectionManager
     maxTenants: 3,
     maxConnectionsPerTenant: 2,
     drainTimeoutSeconds: 5,
-    locate: async () => ({ host: 'fake', port: 1, database: 'fake', username: 'fake', password: 'fake' }),
+    locate: async () => ({ tenantId: 'fake', host: 'fake', port: 1, database: 'fake', username: 'fake', password: 'fake' }),
     connect,
     ...options,
   })

@@ -29,6 +29,7 @@ export async function createTenantDatabases (t: Teardown, count: number) {
   })
   const server = new URL(serverUrl())
   const target = (slug: string): TenantConnectionTarget => ({
+    tenantId: slug,
     host: server.hostname,
     port: Number(server.port),
     database: tenantDatabaseName(slug),

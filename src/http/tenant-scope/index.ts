@@ -66,6 +66,13 @@ const tenantDatabaseScope: FastifyPluginAsync = async (app) => {
     const lease = await connections.lease(request.tenant, deadlineOf(reply))
     // Answered meanwhile (the deadline came first): no handler will run to end the lease.
     if (reply.sent) return lease.release()
+    // The pool is found by slug. While this request waited for it, the tenant its token names may have been deleted and
+    // the slug given to a new tenant: the pool is then the new tenant's database, and the token is refused as a
+    // recycled slug's is before the wait.
+    if (lease.connection.tenantId !== request.tenant.id) {
+      lease.release()
+      throw new UnauthorizedError()
+    }
     request.tenantLease = lease
     request.tenantData = lease.connection.repositories
   })
