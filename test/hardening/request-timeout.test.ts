@@ -60,3 +60,24 @@ t.test('with one pool slot, tenant A blocked on a lock does not make tenant B wa
   }
   await blocked
 })
+
+t.test('a request answered at its deadline keeps its lease until its query has ended', async (t) => {
+  // One connection per pool: the second request's query waits behind the first's on it, so it is still running
+  // (waiting for the lock, for up to its own lock_timeout) when the second request's deadline answers it.
+  const { app, a, notes } = await setUp(t, { POOL_MAX_CONNECTIONS_PER_TENANT: '1' })
+  const lock = await lockNotes(a.slug)
+  t.teardown(() => lock.release())
+  const leases = () => app.runtime.connections.stats().leases
+
+  const first = notes(a.token)
+  await eventually(async () => leases() === 1, 5000)
+  const second = await notes(a.token)
+  t.ok(second.answered && isTimeoutProblem(second.value), `the second request is answered at its deadline (${describe(second)})`)
+  t.ok(leases() >= 1, `its lease is still held while its query runs (${leases()} held)`)
+
+  await first
+  await lock.release()
+  await eventually(async () => leases() === 0, 5000)
+  const after = await notes(a.token)
+  t.ok(after.answered && after.value.statusCode === 200, `once the query ended the lease went back, and the tenant is served (${describe(after)})`)
+})

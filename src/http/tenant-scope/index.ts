@@ -28,6 +28,8 @@ declare module 'fastify' {
     /** Set for routes of the tenant database subtree: the tenant's own database, as the tenant's role. */
     tenantData: TenantRepositories
     tenantLease: TenantLease | null
+    /** While the route's handler runs: its queries may outlast the reply (the request deadline answers first). */
+    tenantHandlerRunning: boolean
   }
 }
 
@@ -60,6 +62,7 @@ const tenantDatabaseScope: FastifyPluginAsync = async (app) => {
   const { connections, directory } = app.runtime
   app.decorateRequest('tenantData', null as unknown as TenantRepositories)
   app.decorateRequest('tenantLease', null)
+  app.decorateRequest('tenantHandlerRunning', false)
 
   app.addHook('preHandler', async (request, reply) => {
     // Waiting for a pool slot ends with the request's own deadline.
@@ -76,11 +79,26 @@ const tenantDatabaseScope: FastifyPluginAsync = async (app) => {
     request.tenantLease = lease
     request.tenantData = lease.connection.repositories
   })
-  // The lease ends when the request's database work has ended, whatever became of the client: onSend runs for every
-  // reply the handler (or the error handler, or the request deadline) sends, and Fastify sends one even to a client
-  // that has gone away, where onResponse would not run at all.
+  // The lease ends when the request's database work has ended, whatever became of the client or the reply: when its
+  // handler has settled (its queries are done), or, for a request answered before its handler ran, when it is
+  // answered. At the request deadline the 503 goes out while the handler's query may still run (until its own
+  // statement_timeout): the lease is held until then, so that the pool is not counted idle, closed or given away under
+  // it. onSend runs for every reply (the handler's, the error handler's, the deadline's), and Fastify sends one even to
+  // a client that has gone away, where onResponse would not run at all. Release is idempotent.
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler
+    route.handler = async function (request, reply) {
+      request.tenantHandlerRunning = true
+      try {
+        return await handler.call(this, request, reply)
+      } finally {
+        request.tenantHandlerRunning = false
+        request.tenantLease?.release()
+      }
+    }
+  })
   app.addHook('onSend', (request, _reply, payload, done) => {
-    request.tenantLease?.release()
+    if (!request.tenantHandlerRunning) request.tenantLease?.release()
     done(null, payload)
   })
   // A pool that lost its connection (its database dropped by another instance or by hand, its server restarted) is
