@@ -1,10 +1,12 @@
 // Proves that a request stuck in its tenant's database is cut off at REQUEST_TIMEOUT with a 503/504, and never holds up other tenants.
+import { readFile } from 'node:fs/promises'
 import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import { adminToken, bearer, buildTestApp, createTenant } from '../helpers/app.ts'
 import { settle, type Settled } from '../helpers/deadline.ts'
 import { eventually } from '../helpers/tenant-databases.ts'
 import { lockNotes } from '../helpers/tenant-locks.ts'
+import { withAdmin } from '../helpers/database.ts'
 
 const REQUEST_TIMEOUT_MS = 2000
 const DEADLINE_MS = 6000
@@ -81,3 +83,42 @@ t.test('a request answered at its deadline keeps its lease until its query has e
   const after = await notes(a.token)
   t.ok(after.answered && after.value.statusCode === 200, `once the query ended the lease went back, and the tenant is served (${describe(after)})`)
 })
+
+/** Whether this process may stop the test server's backends: the server runs on this machine, as a user we may signal. */
+async function canSignalBackends (): Promise<boolean> {
+  // Asked while the session is open: its backend ends with it.
+  return withAdmin(async (sql) => {
+    const [row] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`
+    try {
+      process.kill(row?.pid as number, 0)
+      return (await readFile(`/proc/${row?.pid}/cmdline`, 'utf8')).includes('postgres')
+    } catch {
+      return false
+    }
+  })
+}
+
+t.test('a lease is not held past the deadline by a server that stopped answering: other tenants get the pool slot',
+  { skip: !(await canSignalBackends()) && 'the test server\'s backends cannot be stopped from here (another machine, or another user\'s)' }, async (t) => {
+    // One pool slot, one connection: tenant A's pool must be closed for tenant B to be served.
+    const { app, a, b, notes } = await setUp(t, { POOL_MAX_TENANTS: '1', POOL_MAX_CONNECTIONS_PER_TENANT: '1' })
+    const warm = await notes(a.token)
+    t.ok(warm.answered && warm.value.statusCode === 200, 'tenant A is served')
+    const [backend] = await withAdmin((sql) => sql<{ pid: number }[]>`
+      select pid from pg_stat_activity where datname = ${`tenant_${a.slug}`} and backend_type = 'client backend'`)
+    const pid = backend?.pid as number
+    // A stopped backend is a server that stops answering without closing its connections: statement_timeout cannot
+    // fire in it, and the kernel still acknowledges TCP keepalives for it.
+    process.kill(pid, 'SIGSTOP')
+    t.teardown(() => { process.kill(pid, 'SIGCONT') })
+
+    const stuck = await notes(a.token)
+    t.ok(stuck.answered && isTimeoutProblem(stuck.value), `tenant A's request is answered at its deadline (${describe(stuck)})`)
+    // Held until REQUEST_TIMEOUT past the deadline at most; then the slot's pool can be closed for B.
+    await eventually(async () => app.runtime.connections.stats().leases === 0, 3 * REQUEST_TIMEOUT_MS)
+    const served = await eventually(async () => {
+      const result = await notes(b.token)
+      return result.answered && result.value.statusCode === 200
+    }, 4 * REQUEST_TIMEOUT_MS).then(() => true, () => false)
+    t.ok(served, 'and tenant B is then served from the one slot')
+  })

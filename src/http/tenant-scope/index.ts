@@ -85,15 +85,23 @@ const tenantDatabaseScope: FastifyPluginAsync = async (app) => {
   // statement_timeout): the lease is held until then, so that the pool is not counted idle, closed or given away under
   // it. onSend runs for every reply (the handler's, the error handler's, the deadline's), and Fastify sends one even to
   // a client that has gone away, where onResponse would not run at all. Release is idempotent.
+  // A server that has stopped answering never ends the query (statement_timeout is the server's own), so the lease is
+  // held at most until REQUEST_TIMEOUT past the request's deadline, the longest a statement begun before it runs; the
+  // pool can then be closed like any other, which ends the query.
+  const { requestTimeoutMs } = app.runtime.config
   app.addHook('onRoute', (route) => {
     const handler = route.handler
     route.handler = async function (request, reply) {
       request.tenantHandlerRunning = true
+      const lease = request.tenantLease
+      const cap = setTimeout(releaseLease, deadlineOf(reply) - performance.now() + requestTimeoutMs, lease)
+      cap.unref()
       try {
         return await handler.call(this, request, reply)
       } finally {
+        clearTimeout(cap)
         request.tenantHandlerRunning = false
-        request.tenantLease?.release()
+        lease?.release()
       }
     }
   })
@@ -111,6 +119,10 @@ const tenantDatabaseScope: FastifyPluginAsync = async (app) => {
 
   await app.register(categoryRoutes, { prefix: '/categories' })
   await app.register(noteRoutes, { prefix: '/notes' })
+}
+
+function releaseLease (lease: TenantLease | null): void {
+  lease?.release()
 }
 
 export default tenantScope
